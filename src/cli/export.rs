@@ -1,0 +1,202 @@
+//! `harx export`: HAR entries to Parquet, NDJSON or CSV.
+
+use super::ExitStatus;
+use crate::parse::ParseConfig;
+use crate::pipeline::{FileReport, OnError, Pipeline, PipelineConfig};
+use crate::sink::parquet::ParquetSink;
+use crate::sink::text::{TextFormat, TextSink};
+use crate::sink::{RunMeta, Sink};
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Apache Parquet (ZSTD), the default.
+    Parquet,
+    /// Newline-delimited JSON.
+    Ndjson,
+    /// CSV with a header row; header lists as JSON text.
+    Csv,
+}
+
+/// What to do with a malformed entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnErrorArg {
+    /// Report and count it, export the others (exit status 3).
+    Skip,
+    /// Stop at the first one (exit status 1, no output).
+    Fail,
+}
+
+/// Arguments of `harx export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// HAR files to read (`-` for standard input).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output file (`-` for standard output with ndjson or csv).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// Output format (default: from the output's extension, else parquet).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// What to do with a malformed entry.
+    #[arg(long, value_enum, default_value_t = OnErrorArg::Skip)]
+    pub on_error: OnErrorArg,
+    /// Correlation header to extract as `tracking_id` (repeatable; replaces the default
+    /// list: TrackingID, X-Request-Id, X-Correlation-Id, traceparent, X-Amzn-Trace-Id,
+    /// X-B3-TraceId, CF-Ray).
+    #[arg(long = "tracking-header", value_name = "NAME")]
+    pub tracking_headers: Vec<String>,
+    /// Keep secret values (cookies, tokens, passwords) in the output. Off by default.
+    #[arg(long)]
+    pub no_sanitize: bool,
+    /// No progress bar and no summary line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn infer_format(path: &Path) -> Format {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("ndjson" | "jsonl" | "json") => Format::Ndjson,
+        Some("csv") => Format::Csv,
+        _ => Format::Parquet,
+    }
+}
+
+/// Runs `harx export`.
+///
+/// # Errors
+/// Fatal errors (unreadable input, not a HAR, unwritable output).
+pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
+    let format = args.format.unwrap_or_else(|| infer_format(&args.output));
+    let mut parse = ParseConfig {
+        sanitize: !args.no_sanitize,
+        ..ParseConfig::default()
+    };
+    if !args.tracking_headers.is_empty() {
+        parse.tracking_headers = args.tracking_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+    }
+    let config = PipelineConfig {
+        threads: args.threads,
+        on_error: match args.on_error {
+            OnErrorArg::Skip => OnError::Skip,
+            OnErrorArg::Fail => OnError::Fail,
+        },
+        parse,
+        ..PipelineConfig::default()
+    };
+    let pipeline = Pipeline::new(config).context("starting worker threads")?;
+    let mut sink: Box<dyn Sink> = match format {
+        Format::Parquet => {
+            anyhow::ensure!(args.output.as_os_str() != "-", "Parquet cannot be written to standard output; name a file with -o");
+            Box::new(ParquetSink::create(&args.output)?)
+        }
+        Format::Ndjson => Box::new(TextSink::create(&args.output, TextFormat::Ndjson)?),
+        Format::Csv => Box::new(TextSink::create(&args.output, TextFormat::Csv)?),
+    };
+    let started = Instant::now();
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let mut reports: Vec<FileReport> = Vec::new();
+    let mut failed = 0usize;
+    let total_files = args.inputs.len();
+    for (i, input) in args.inputs.iter().enumerate() {
+        let t0 = Instant::now();
+        let mut progress = |done: u64, total: u64| {
+            if show_progress {
+                let pct = if total == 0 { 100 } else { done * 100 / total };
+                let mbps = mb_per_s(done, t0.elapsed().as_secs_f64());
+                eprint!("\r\x1b[2K[{}/{total_files}] {} {pct:>3}% {mbps:.0} MB/s", i + 1, input.display());
+                let _ = std::io::stderr().flush();
+            }
+        };
+        let result = pipeline.run_file(input, sink.as_mut(), &mut progress);
+        if show_progress {
+            eprint!("\r\x1b[2K");
+        }
+        match result {
+            Ok(r) => {
+                report_file(&r, args.quiet);
+                reports.push(r);
+            }
+            Err(e @ (crate::error::Error::Read { .. } | crate::error::Error::NotHar { .. })) if total_files > 1 => {
+                // One bad input among many: report it and go on with the others.
+                eprintln!("harx: error: {e}");
+                failed += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let meta = RunMeta {
+        sources: reports.iter().map(|r| (r.path.display().to_string(), r.sha256.clone())).collect(),
+        sanitized: !args.no_sanitize,
+    };
+    sink.finish(&meta)?;
+    let entries: usize = reports.iter().map(|r| r.entries).sum();
+    let skipped: usize = reports.iter().map(|r| r.skipped.len()).sum();
+    let bytes: u64 = reports.iter().map(|r| r.bytes).sum();
+    let secs = started.elapsed().as_secs_f64();
+    if !args.quiet {
+        eprintln!(
+            "harx: {} file{}, {entries} entries, {skipped} skipped, {:.1} MB in {secs:.2} s ({:.0} MB/s) -> {}{}",
+            reports.len(),
+            if reports.len() == 1 { "" } else { "s" },
+            bytes as f64 / 1e6,
+            mb_per_s(bytes, secs),
+            args.output.display(),
+            if args.no_sanitize { " (not sanitized)" } else { "" },
+        );
+    }
+    if failed > 0 {
+        return Ok(ExitStatus::Failure);
+    }
+    if reports.iter().any(FileReport::incomplete) {
+        return Ok(ExitStatus::Incomplete);
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn mb_per_s(bytes: u64, secs: f64) -> f64 {
+    if secs > 0.0 { bytes as f64 / 1e6 / secs } else { 0.0 }
+}
+
+fn report_file(r: &FileReport, quiet: bool) {
+    for s in &r.skipped {
+        eprintln!(
+            "harx: warning: {}: entry {} at byte {} (line {}, column {}) skipped: {}",
+            r.path.display(),
+            s.index,
+            s.offset,
+            s.line,
+            s.column,
+            s.message
+        );
+    }
+    if r.truncated {
+        eprintln!(
+            "harx: warning: {}: input is truncated inside log.entries; exported the {} complete entries",
+            r.path.display(),
+            r.entries
+        );
+    } else if r.truncated_after_entries && !quiet {
+        eprintln!(
+            "harx: warning: {}: input ends early, after log.entries; all {} entries exported",
+            r.path.display(),
+            r.entries
+        );
+    }
+    if r.repaired > 0 && !quiet {
+        eprintln!(
+            "harx: note: {}: {} entries had lone UTF-16 surrogates or invalid UTF-8, replaced by U+FFFD or '?'",
+            r.path.display(),
+            r.repaired
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! The command line: one file per subcommand.
+
+pub mod export;
+pub mod generate;
+
+use clap::{Parser, Subcommand};
+
+/// How a run ended; mapped to the process exit code by `main`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Everything was read and written (exit 0).
+    Success,
+    /// A fatal error: nothing or not everything could be written (exit 1).
+    Failure,
+    /// The output was written but the input data was incomplete: a truncated input or
+    /// skipped entries (exit 3).
+    Incomplete,
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::Failure => 1,
+            Self::Incomplete => 3,
+        }
+    }
+}
+
+/// harx: HAR (HTTP Archive) files to Parquet, fast, in bounded memory, without secrets.
+#[derive(Debug, Parser)]
+#[command(name = "harx", version, about, long_about = None)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Export HAR entries to Parquet, NDJSON or CSV (one row per entry).
+    Export(export::ExportArgs),
+    /// Generate a deterministic, realistic HAR file for benchmarks and tests.
+    Gen(generate::GenArgs),
+}
+
+/// Runs the parsed command line.
+///
+/// # Errors
+/// Fatal errors, already carrying where they happened.
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        Command::Export(args) => export::run(&args),
+        Command::Gen(args) => generate::run(&args),
+    }
+}

@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+
+pub mod cli;
+pub mod error;
+pub mod har;
+pub mod parse;
+pub mod pipeline;
+pub mod sink;
+pub mod source;
+pub mod split;
+pub mod transform;

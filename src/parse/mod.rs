@@ -1,0 +1,457 @@
+//! Parse: one entry's bytes → a simd-json tape → an [`EntryRow`], reusing per-worker
+//! buffers.
+//!
+//! The splitter records every string longer than [`LONG_STRING_BYTES`](crate::split::scan::LONG_STRING_BYTES)
+//! (bodies, mostly). The parse copies the entry into a scratch buffer with those strings
+//! emptied, so simd-json never validates, unescapes or copies body text. Where the row
+//! needs such a string (a very long URL or header), it is read back from the input and
+//! unescaped lazily; the empty placeholder is recognised by its position in the scratch
+//! buffer, since simd-json leaves every string at its own offset.
+
+pub mod unescape;
+
+use crate::har::timings;
+use crate::sink::schema::{EntryBatchBuilder, EntryRow, FileContext};
+use crate::split::{EntrySpan, LongString};
+use crate::transform::{redact, tracking};
+use simd_json::prelude::*;
+use simd_json::tape::{Tape, Value};
+use simd_json::{Buffers, INPUT_PADDING, fill_tape_padded};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use unescape::{repair_in_place, unescape_lossy};
+
+/// Settings shared by all workers.
+#[derive(Debug, Clone)]
+pub struct ParseConfig {
+    /// Correlation headers, lower-case, in priority order.
+    pub tracking_headers: Vec<String>,
+    /// Apply the built-in redaction rules.
+    pub sanitize: bool,
+}
+
+impl Default for ParseConfig {
+    fn default() -> Self {
+        Self {
+            tracking_headers: tracking::DEFAULT_TRACKING_HEADERS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            sanitize: true,
+        }
+    }
+}
+
+/// What one input file contributes to every entry's parse.
+#[derive(Debug)]
+pub struct FileInput<'a> {
+    /// The whole input (BOM included; offsets are absolute).
+    pub buf: &'a [u8],
+    /// Long strings recorded by the splitter.
+    pub longs: &'a [LongString],
+    /// Page id → title.
+    pub pages: &'a HashMap<String, String>,
+    /// Whether the producer counts `ssl` apart from `connect`.
+    pub producer_ssl_additive: bool,
+}
+
+/// Why an entry could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryFault {
+    /// Absolute byte offset of the problem (best effort: the entry's start when the
+    /// parser gives no position).
+    pub offset: usize,
+    /// What simd-json reported.
+    pub message: String,
+}
+
+/// A per-worker parser holding reusable buffers.
+pub struct EntryParser {
+    scratch: Vec<u8>,
+    /// (scratch offset of the placeholder's content, long-string index)
+    sentinels: Vec<(usize, usize)>,
+    buffers: Buffers,
+    tape: Option<Tape<'static>>,
+    /// Entries that needed a lossy repair (lone surrogates, invalid UTF-8).
+    pub repaired: usize,
+}
+
+impl Default for EntryParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for EntryParser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EntryParser").finish_non_exhaustive()
+    }
+}
+
+/// Lazily resolved strings of one entry.
+struct Strings<'a, 'p> {
+    input: &'a [u8],
+    longs: &'a [LongString],
+    base: usize,
+    sentinels: &'p [(usize, usize)],
+}
+
+impl<'a> Strings<'a, '_> {
+    fn get<'i>(&self, v: &Value<'_, 'i>) -> Option<Cow<'i, str>>
+    where
+        'a: 'i,
+    {
+        let s = v.into_string()?;
+        if s.is_empty() && !self.sentinels.is_empty() {
+            let off = (s.as_ptr() as usize).wrapping_sub(self.base);
+            if let Ok(k) = self.sentinels.binary_search_by_key(&off, |&(o, _)| o) {
+                let ls = self.longs.get(self.sentinels[k].1)?;
+                let raw = self.input.get(ls.open + 1..ls.close)?;
+                return Some(unescape_lossy(raw));
+            }
+        }
+        Some(Cow::Borrowed(s))
+    }
+
+    /// A string, or a number or bool rendered as text.
+    fn text<'i>(&self, v: &Value<'_, 'i>) -> Option<Cow<'i, str>>
+    where
+        'a: 'i,
+    {
+        if let Some(s) = self.get(v) {
+            return Some(s);
+        }
+        if let Some(b) = v.as_bool() {
+            return Some(Cow::Borrowed(if b { "true" } else { "false" }));
+        }
+        if let Some(i) = v.as_i64() {
+            return Some(Cow::Owned(i.to_string()));
+        }
+        v.cast_f64().map(|f| Cow::Owned(f.to_string()))
+    }
+
+    /// A number, or a string holding one.
+    fn num(&self, v: &Value<'_, '_>) -> Option<f64> {
+        if let Some(f) = v.cast_f64() {
+            return Some(f);
+        }
+        v.as_str().and_then(|s| s.trim().parse::<f64>().ok())
+    }
+}
+
+fn non_empty(s: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
+    s.filter(|s| !s.is_empty())
+}
+
+fn timing(v: Option<f64>) -> Option<f64> {
+    v.filter(|x| *x != -1.0 && x.is_finite())
+}
+
+fn size(v: Option<f64>) -> Option<i64> {
+    #[allow(clippy::cast_possible_truncation)]
+    v.filter(|x| *x >= 0.0 && x.is_finite()).map(|x| x as i64)
+}
+
+impl EntryParser {
+    /// A parser with empty buffers.
+    pub fn new() -> Self {
+        Self {
+            scratch: Vec::new(),
+            sentinels: Vec::new(),
+            buffers: Buffers::new(64 * 1024),
+            tape: Some(Tape::null().reset()),
+            repaired: 0,
+        }
+    }
+
+    fn build_skeleton(&mut self, input: &FileInput<'_>, span: &EntrySpan) {
+        self.scratch.clear();
+        self.sentinels.clear();
+        let mut p = span.start;
+        for (k, ls) in input.longs[span.longs.clone()].iter().enumerate() {
+            self.scratch.extend_from_slice(&input.buf[p..=ls.open]);
+            self.sentinels.push((self.scratch.len(), span.longs.start + k));
+            p = ls.close;
+        }
+        self.scratch.extend_from_slice(&input.buf[p..span.end]);
+        let len = self.scratch.len();
+        self.scratch.resize(len + INPUT_PADDING, b' ');
+    }
+
+    /// Parses the entry at `span` and appends its row to `out`.
+    ///
+    /// # Errors
+    /// When the entry is not valid JSON even after lossy repair, or is not an object.
+    pub fn parse_into(
+        &mut self,
+        input: &FileInput<'_>,
+        file: &FileContext,
+        config: &ParseConfig,
+        span: &EntrySpan,
+        out: &mut EntryBatchBuilder,
+    ) -> Result<(), EntryFault> {
+        self.build_skeleton(input, span);
+        let len = self.scratch.len() - INPUT_PADDING;
+        let base = self.scratch.as_ptr() as usize;
+        let mut tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
+        let first = fill_tape_padded(&mut self.scratch, len, &mut self.buffers, &mut tape);
+        let result = match first {
+            Ok(()) => Ok(tape),
+            Err(_) => {
+                // simd-json refuses lone surrogates and invalid UTF-8; producers write both.
+                let mut tape = tape.reset();
+                self.build_skeleton(input, span);
+                let repairs = repair_in_place(&mut self.scratch[..len]);
+                match fill_tape_padded(&mut self.scratch, len, &mut self.buffers, &mut tape) {
+                    Ok(()) if repairs > 0 => {
+                        self.repaired += 1;
+                        Ok(tape)
+                    }
+                    Ok(()) => Ok(tape),
+                    Err(e) => Err((tape.reset(), e)),
+                }
+            }
+        };
+        let tape = match result {
+            Ok(t) => t,
+            Err((t, e)) => {
+                self.tape = Some(t);
+                return Err(EntryFault {
+                    offset: self.scratch_to_input(input, span, e.index()),
+                    message: format!("{:?}", e.error()),
+                });
+            }
+        };
+        let strings = Strings {
+            input: input.buf,
+            longs: input.longs,
+            base,
+            sentinels: &self.sentinels,
+        };
+        let root = tape.as_value();
+        let outcome = if root.as_object().is_some() {
+            let row = extract(&strings, input, config, span, &root);
+            out.append(file, &row);
+            Ok(())
+        } else {
+            Err(EntryFault {
+                offset: span.start,
+                message: "entry is not a JSON object".to_owned(),
+            })
+        };
+        self.tape = Some(tape.reset());
+        outcome
+    }
+
+    /// Maps an offset in the scratch copy back to the input.
+    fn scratch_to_input(&self, input: &FileInput<'_>, span: &EntrySpan, off: usize) -> usize {
+        let mut delta = 0usize;
+        for &(s_off, k) in &self.sentinels {
+            if s_off > off {
+                break;
+            }
+            if let Some(ls) = input.longs.get(k) {
+                delta += ls.close - ls.open - 1;
+            }
+        }
+        (span.start + off + delta).min(span.end)
+    }
+}
+
+fn extract<'i>(
+    st: &Strings<'i, '_>,
+    input: &FileInput<'i>,
+    config: &ParseConfig,
+    span: &EntrySpan,
+    entry: &Value<'_, 'i>,
+) -> EntryRow<'i> {
+    let mut row = EntryRow {
+        entry_index: i64::try_from(span.index).unwrap_or(i64::MAX),
+        ..EntryRow::default()
+    };
+    let mut cache_hint = false;
+    let mut entry_error = None;
+    let Some(obj) = entry.as_object() else {
+        return row;
+    };
+    for (key, v) in obj.iter() {
+        match key {
+            "pageref" => row.page_id = non_empty(st.text(&v)),
+            "startedDateTime" => row.started_at_raw = st.get(&v),
+            "time" => row.time = timing(st.num(&v)),
+            "serverIPAddress" => row.server_ip = non_empty(st.text(&v)),
+            "connection" => row.connection = non_empty(st.text(&v)),
+            "_priority" => row.priority = non_empty(st.text(&v)),
+            "_resourceType" => row.resource_type = non_empty(st.text(&v)),
+            "_initiator" => {
+                row.initiator_type = match v.get("type") {
+                    Some(t) => non_empty(st.text(&t)),
+                    // chrome-har wrote the initiator as a URL string at one time.
+                    None if v.as_str().is_some() => Some(Cow::Borrowed("other")),
+                    None => None,
+                };
+            }
+            "_initiator_type" if row.initiator_type.is_none() => {
+                row.initiator_type = non_empty(st.text(&v));
+            }
+            "_fromCache" => cache_hint |= v.as_bool() != Some(false) && !v.is_null(),
+            "_fetchType" => {
+                cache_hint |= st.get(&v).is_some_and(|s| s.contains("Cache"));
+            }
+            "_error" | "_failureText" => entry_error = entry_error.or(non_empty(st.text(&v))),
+            "request" => request(st, config, &v, &mut row),
+            "response" => {
+                cache_hint |= response(st, config, &v, &mut row);
+            }
+            "timings" => {
+                if let Some(t) = v.as_object() {
+                    for (k, x) in t.iter() {
+                        let val = timing(st.num(&x));
+                        match k {
+                            "blocked" => row.phases.blocked = val,
+                            "dns" => row.phases.dns = val,
+                            "connect" => row.phases.connect = val,
+                            "ssl" => row.phases.ssl = val,
+                            "send" => row.phases.send = val,
+                            "wait" => row.phases.wait = val,
+                            "receive" => row.phases.receive = val,
+                            "_blocked_queueing" => row.queueing = val,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if row.error.is_none() {
+        row.error = entry_error;
+    }
+    row.from_cache = cache_hint;
+    if let Some(p) = row.page_id.as_deref() {
+        row.page_title = input.pages.get(p).map(String::as_str);
+    }
+    row.started_at = row
+        .started_at_raw
+        .as_deref()
+        .and_then(crate::har::time::parse_timestamp_us);
+    row.derived = timings::derive(&row.phases, row.time, input.producer_ssl_additive);
+    // Tracking IDs: the first configured header found, request then response.
+    'outer: for name in &config.tracking_headers {
+        for (hname, hvalue) in row.request_headers.iter().chain(row.response_headers.iter()) {
+            if hname.eq_ignore_ascii_case(name) {
+                if let Some(id) = tracking::id_from_value(name, hvalue) {
+                    row.tracking_id = Some(Cow::Owned(id.to_owned()));
+                    row.tracking_header = Some(hname.clone());
+                    break 'outer;
+                }
+            }
+        }
+    }
+    row
+}
+
+fn headers<'i>(
+    st: &Strings<'i, '_>,
+    config: &ParseConfig,
+    v: &Value<'_, 'i>,
+    out: &mut Vec<(Cow<'i, str>, Cow<'i, str>)>,
+) {
+    let Some(arr) = v.as_array() else { return };
+    for h in arr.iter() {
+        let name = h.get("name").and_then(|n| st.text(&n)).unwrap_or_default();
+        let value = h.get("value").and_then(|n| st.text(&n)).unwrap_or_default();
+        let value = if config.sanitize {
+            redact::header_value(&name, value)
+        } else {
+            value
+        };
+        out.push((name, value));
+    }
+}
+
+fn request<'i>(st: &Strings<'i, '_>, config: &ParseConfig, v: &Value<'_, 'i>, row: &mut EntryRow<'i>) {
+    let Some(obj) = v.as_object() else { return };
+    let mut version = None;
+    for (key, x) in obj.iter() {
+        match key {
+            "method" => row.method = non_empty(st.text(&x)),
+            "url" => {
+                row.url = st.get(&x).map(|u| {
+                    let changed = match config.sanitize.then(|| redact::url(&u)) {
+                        Some(Cow::Owned(o)) => Some(o),
+                        _ => None,
+                    };
+                    changed.map_or(u, Cow::Owned)
+                });
+            }
+            "httpVersion" => version = st.text(&x),
+            "headers" => headers(st, config, &x, &mut row.request_headers),
+            "headersSize" => row.sizes[0] = size(st.num(&x)),
+            "bodySize" => row.sizes[1] = size(st.num(&x)),
+            _ => {}
+        }
+    }
+    if row.http_version_raw.as_deref().is_none_or(str::is_empty) {
+        row.http_version_raw = version;
+    }
+}
+
+/// Fills the response columns; returns whether the response says it came from a cache.
+fn response<'i>(st: &Strings<'i, '_>, config: &ParseConfig, v: &Value<'_, 'i>, row: &mut EntryRow<'i>) -> bool {
+    let Some(obj) = v.as_object() else { return false };
+    let mut cache = false;
+    let mut transfer = None;
+    for (key, x) in obj.iter() {
+        match key {
+            "status" => {
+                #[allow(clippy::cast_possible_truncation)]
+                let s = st.num(&x).filter(|f| f.is_finite()).map(|f| f as i64);
+                row.status = s.filter(|s| *s != 0 && *s != -1);
+            }
+            "statusText" => row.status_text = non_empty(st.text(&x)),
+            "httpVersion" => {
+                let version = non_empty(st.text(&x));
+                if version.is_some() {
+                    row.http_version_raw = version;
+                }
+            }
+            "headers" => headers(st, config, &x, &mut row.response_headers),
+            "headersSize" => row.sizes[2] = size(st.num(&x)),
+            "bodySize" => row.sizes[3] = size(st.num(&x)),
+            "_transferSize" => transfer = size(st.num(&x)),
+            "redirectURL" => {
+                row.redirect_url = non_empty(st.get(&x)).map(|u| {
+                    if config.sanitize {
+                        Cow::Owned(redact::url(&u).into_owned())
+                    } else {
+                        u
+                    }
+                });
+            }
+            "_error" | "_failureText" => {
+                if row.error.is_none() {
+                    row.error = non_empty(st.text(&x));
+                }
+            }
+            "_fulfilledBy" => cache |= st.get(&x).is_some_and(|s| s.contains("cache")),
+            "content" => {
+                if let Some(c) = x.as_object() {
+                    for (k, y) in c.iter() {
+                        match k {
+                            "size" => row.sizes[4] = size(st.num(&y)),
+                            "mimeType" => row.mime_type = non_empty(st.text(&y)),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    row.sizes[5] = transfer.or_else(|| match (row.sizes[2], row.sizes[3]) {
+        (Some(h), Some(b)) => Some(h + b),
+        _ => None,
+    });
+    cache
+}

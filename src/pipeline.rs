@@ -1,0 +1,346 @@
+//! The pipeline: source → split (sequential, in windows) → parse (rayon, per-thread
+//! buffers) → sink. Memory is bounded by the window and the entries in flight, not by the
+//! file: consumed windows of a mapped file are released from the resident set.
+
+use crate::error::{Error, Result, line_col};
+use crate::parse::{EntryFault, EntryParser, FileInput, ParseConfig};
+use crate::sink::Sink;
+use crate::sink::schema::{EntryBatchBuilder, FileContext};
+use crate::source::{Source, bom_len};
+use crate::split::{self, EntrySpan, LongString, SplitStop};
+use arrow_array::RecordBatch;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use simd_json::prelude::*;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Input bytes split and parsed per window.
+pub const DEFAULT_WINDOW_BYTES: usize = 16 * 1024 * 1024;
+/// Input bytes per parallel task (entries are never split across tasks).
+const TASK_BYTES: usize = 1024 * 1024;
+/// Entries per parallel task at most.
+const TASK_ENTRIES: usize = 2048;
+
+/// What to do with a malformed entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// Count and report it, export the rest.
+    #[default]
+    Skip,
+    /// Stop with an error.
+    Fail,
+}
+
+/// Pipeline settings.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Worker threads (0 = one per core).
+    pub threads: usize,
+    /// Malformed entries.
+    pub on_error: OnError,
+    /// Parse settings.
+    pub parse: ParseConfig,
+    /// Window size in bytes.
+    pub window_bytes: usize,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            threads: 0,
+            on_error: OnError::Skip,
+            parse: ParseConfig::default(),
+            window_bytes: DEFAULT_WINDOW_BYTES,
+        }
+    }
+}
+
+/// An entry that was skipped, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedEntry {
+    /// Position in `log.entries`.
+    pub index: usize,
+    /// Byte offset.
+    pub offset: usize,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// Why.
+    pub message: String,
+}
+
+/// What happened to one input.
+#[derive(Debug, Clone, Default)]
+pub struct FileReport {
+    /// The input.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Rows exported.
+    pub entries: usize,
+    /// Entries skipped.
+    pub skipped: Vec<SkippedEntry>,
+    /// The input ended inside the entries array (cut mid-entry).
+    pub truncated: bool,
+    /// The input ended after the entries array but before the document's end.
+    pub truncated_after_entries: bool,
+    /// SHA-256 of the input bytes, hex.
+    pub sha256: String,
+    /// `creator.name creator.version`.
+    pub producer: Option<String>,
+    /// Entries read only after a lossy repair (lone surrogates, invalid UTF-8).
+    pub repaired: usize,
+}
+
+impl FileReport {
+    /// Whether rows are missing from the output for this input.
+    pub fn incomplete(&self) -> bool {
+        self.truncated || !self.skipped.is_empty()
+    }
+}
+
+thread_local! {
+    static PARSER: RefCell<EntryParser> = RefCell::new(EntryParser::new());
+}
+
+/// Runs inputs through the pipeline into sinks.
+#[derive(Debug)]
+pub struct Pipeline {
+    config: PipelineConfig,
+    pool: rayon::ThreadPool,
+}
+
+fn producer_of(buf: &[u8]) -> Option<String> {
+    let mut copy = buf.to_vec();
+    let v = simd_json::to_borrowed_value(&mut copy).ok()?;
+    let name = v.get_str("name").unwrap_or("").trim().to_owned();
+    let version = v.get_str("version").unwrap_or("").trim().to_owned();
+    let s = format!("{name} {version}").trim().to_owned();
+    (!s.is_empty()).then_some(s)
+}
+
+fn pages_of(buf: &[u8]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let mut copy = buf.to_vec();
+    let mut repaired = copy.clone();
+    let parsed = match simd_json::to_borrowed_value(&mut copy) {
+        Ok(v) => Some(v),
+        Err(_) => {
+            crate::parse::unescape::repair_in_place(&mut repaired);
+            simd_json::to_borrowed_value(&mut repaired).ok()
+        }
+    };
+    if let Some(arr) = parsed.as_ref().and_then(|v| v.as_array()) {
+        for p in arr {
+            let id = p.get("id").and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_i64().map(|i| i.to_string())));
+            if let Some(id) = id {
+                let title = p.get_str("title").unwrap_or("").to_owned();
+                out.insert(id, title);
+            }
+        }
+    }
+    out
+}
+
+/// Splits `spans` into tasks of bounded bytes and entries.
+fn tasks(spans: &[EntrySpan]) -> Vec<&[EntrySpan]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, s) in spans.iter().enumerate() {
+        bytes += s.end - s.start;
+        if bytes >= TASK_BYTES || i + 1 - start >= TASK_ENTRIES {
+            out.push(&spans[start..=i]);
+            start = i + 1;
+            bytes = 0;
+        }
+    }
+    if start < spans.len() {
+        out.push(&spans[start..]);
+    }
+    out
+}
+
+struct TaskOutput {
+    batch: Option<RecordBatch>,
+    faults: Vec<(usize, EntryFault)>,
+    repaired: usize,
+}
+
+impl Pipeline {
+    /// Builds the worker pool.
+    ///
+    /// # Errors
+    /// When the thread pool cannot be created.
+    pub fn new(config: PipelineConfig) -> std::result::Result<Self, rayon::ThreadPoolBuildError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(config.threads)
+            .thread_name(|i| format!("harx-worker-{i}"))
+            .build()?;
+        Ok(Self { config, pool })
+    }
+
+    /// Exports one input into `sink`. `progress` is called after each window with the
+    /// bytes consumed so far.
+    ///
+    /// # Errors
+    /// When the input cannot be read or is not a HAR, when the sink fails, or on a
+    /// malformed entry with [`OnError::Fail`].
+    pub fn run_file(
+        &self,
+        path: &Path,
+        sink: &mut dyn Sink,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<FileReport> {
+        let source = Source::open(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let buf = source.bytes();
+        let bom = bom_len(buf);
+        let body = &buf[bom..];
+        let not_har = |offset: usize, message: String| {
+            let (line, column) = line_col(buf, offset);
+            Error::NotHar {
+                path: path.to_path_buf(),
+                offset,
+                line,
+                column,
+                message,
+            }
+        };
+        let layout = split::locate(body).map_err(|e| not_har(e.offset + bom, e.message))?;
+        let shift = |r: Option<std::ops::Range<usize>>| r.map(|r| r.start + bom..r.end + bom);
+        let producer = shift(layout.creator.clone()).and_then(|r| producer_of(&buf[r]));
+        let pages = shift(layout.pages.clone()).map(|r| pages_of(&buf[r])).unwrap_or_default();
+        let Some(entries_body) = layout.entries_body.map(|p| p + bom) else {
+            return Err(not_har(buf.len(), "input ends before `log.entries`".to_owned()));
+        };
+        let mut report = FileReport {
+            path: path.to_path_buf(),
+            bytes: buf.len() as u64,
+            producer: producer.clone(),
+            ..FileReport::default()
+        };
+        let file = FileContext {
+            source_file: path.display().to_string(),
+            producer: producer.clone(),
+        };
+        let additive = crate::har::timings::producer_ssl_additive(producer.as_deref().unwrap_or(""));
+        let mut hasher = Sha256::new();
+        let mut hashed = 0usize;
+        let mut spans: Vec<EntrySpan> = Vec::new();
+        let mut longs: Vec<LongString> = Vec::new();
+        let mut pos = entries_body;
+        let mut next_index = 0usize;
+        let mut cursor = (0usize, 1usize); // (offset, line) for incremental line numbers
+        let config = &self.config;
+        loop {
+            spans.clear();
+            longs.clear();
+            let stop = split::split_entries(buf, pos, next_index, config.window_bytes, &mut spans, &mut longs);
+            let window_end = match stop {
+                SplitStop::Budget(p) | SplitStop::End(p) => p,
+                SplitStop::Truncated => buf.len(),
+            };
+            next_index += spans.len();
+            let input = FileInput {
+                buf,
+                longs: &longs,
+                pages: &pages,
+                producer_ssl_additive: additive,
+            };
+            let window_start = hashed;
+            let window = &buf[window_start..window_end];
+            let outputs: Vec<TaskOutput> = self.pool.install(|| {
+                let (_, outs) = rayon::join(
+                    || hasher.update(window),
+                    || {
+                        tasks(&spans)
+                            .into_par_iter()
+                            .map(|task| {
+                                PARSER.with(|p| {
+                                    let mut parser = p.borrow_mut();
+                                    let before = parser.repaired;
+                                    let mut builder = EntryBatchBuilder::new();
+                                    let mut faults = Vec::new();
+                                    for span in task {
+                                        if let Err(f) = parser.parse_into(&input, &file, &config.parse, span, &mut builder) {
+                                            faults.push((span.index, f));
+                                        }
+                                    }
+                                    TaskOutput {
+                                        batch: (!builder.is_empty()).then(|| builder.finish()).transpose().ok().flatten(),
+                                        faults,
+                                        repaired: parser.repaired - before,
+                                    }
+                                })
+                            })
+                            .collect()
+                    },
+                );
+                outs
+            });
+            hashed = window_end;
+            for out in outputs {
+                report.repaired += out.repaired;
+                for (index, fault) in out.faults {
+                    let (line, column) = advance_line(buf, &mut cursor, fault.offset);
+                    if config.on_error == OnError::Fail {
+                        return Err(Error::Entry {
+                            path: path.to_path_buf(),
+                            index,
+                            offset: fault.offset,
+                            line,
+                            column,
+                            message: fault.message,
+                        });
+                    }
+                    report.skipped.push(SkippedEntry {
+                        index,
+                        offset: fault.offset,
+                        line,
+                        column,
+                        message: fault.message,
+                    });
+                }
+                if let Some(batch) = out.batch {
+                    report.entries += batch.num_rows();
+                    sink.write(&batch)?;
+                }
+            }
+            source.release(window_start, window_end);
+            progress(window_end as u64, buf.len() as u64);
+            match stop {
+                SplitStop::Budget(p) => pos = p,
+                SplitStop::End(_) => break,
+                SplitStop::Truncated => {
+                    report.truncated = true;
+                    break;
+                }
+            }
+        }
+        hasher.update(&buf[hashed..]);
+        report.sha256 = format!("{:x}", hasher.finalize());
+        if layout.truncated && !report.truncated {
+            report.truncated_after_entries = true;
+        }
+        Ok(report)
+    }
+}
+
+/// Line and column of `offset`, counting newlines from the cursor (offsets only grow
+/// within a file, so the whole file is counted once).
+fn advance_line(buf: &[u8], cursor: &mut (usize, usize), offset: usize) -> (usize, usize) {
+    let offset = offset.min(buf.len());
+    if offset < cursor.0 {
+        return line_col(buf, offset);
+    }
+    let lines = memchr::memchr_iter(b'\n', &buf[cursor.0..offset]).count();
+    *cursor = (offset, cursor.1 + lines);
+    let col = offset - memchr::memrchr(b'\n', &buf[..offset]).map_or(0, |i| i + 1) + 1;
+    (cursor.1, col)
+}

@@ -1,0 +1,113 @@
+//! Sink: push-model consumers of entry batches. The pipeline drives; a sink receives
+//! batches and finishes once. Outputs are written to a temporary file created 0600 next to
+//! the destination and renamed into place only when complete.
+
+pub mod parquet;
+pub mod schema;
+pub mod text;
+
+use crate::error::{Error, Result};
+use arrow_array::RecordBatch;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Facts about the run that outputs record as metadata.
+#[derive(Debug, Default, Clone)]
+pub struct RunMeta {
+    /// `(source path, sha256 hex)` of each input.
+    pub sources: Vec<(String, String)>,
+    /// Whether the built-in redaction ran.
+    pub sanitized: bool,
+}
+
+/// A consumer of entry batches.
+pub trait Sink {
+    /// Receives one batch of rows.
+    ///
+    /// # Errors
+    /// When the output cannot be written.
+    fn write(&mut self, batch: &RecordBatch) -> Result<()>;
+
+    /// Completes the output and moves it into place.
+    ///
+    /// # Errors
+    /// When the output cannot be completed.
+    fn finish(self: Box<Self>, meta: &RunMeta) -> Result<()>;
+}
+
+/// An output file under construction: a 0600 temporary file in the destination's
+/// directory, renamed over the destination by [`AtomicFile::commit`]. Dropped without a
+/// commit, the temporary file is removed.
+#[derive(Debug)]
+pub struct AtomicFile {
+    path: PathBuf,
+    temp: tempfile::NamedTempFile,
+}
+
+impl AtomicFile {
+    /// Creates the temporary file for `path` (`-` is not allowed here).
+    ///
+    /// # Errors
+    /// When the directory is not writable.
+    pub fn create(path: &Path) -> Result<Self> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".harx-tmp")
+            .tempfile_in(&dir)
+            .map_err(|source| Error::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            temp,
+        })
+    }
+
+    /// The destination path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The open temporary file.
+    pub fn file(&mut self) -> &mut std::fs::File {
+        self.temp.as_file_mut()
+    }
+
+    /// A second handle on the temporary file (for writers that take ownership).
+    ///
+    /// # Errors
+    /// When the handle cannot be duplicated.
+    pub fn reopen(&self) -> Result<std::fs::File> {
+        self.temp.as_file().try_clone().map_err(|source| Error::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Flushes to disk and renames into place.
+    ///
+    /// # Errors
+    /// When syncing or renaming fails.
+    pub fn commit(mut self) -> Result<()> {
+        let path = self.path.clone();
+        let werr = |source| Error::Write {
+            path: path.clone(),
+            source,
+        };
+        self.temp.as_file_mut().flush().map_err(werr)?;
+        self.temp.as_file().sync_all().map_err(werr)?;
+        self.temp
+            .persist(&self.path)
+            .map_err(|e| werr(e.error))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,176 @@
+//! The Parquet sink: ZSTD, dictionary encoding on low-cardinality columns only, page
+//! statistics, row groups bounded in rows and bytes, each row group sorted by
+//! `started_at`, and key-value metadata naming the harx version, the schema version and
+//! the sources' SHA-256.
+
+use super::schema::{HIGH_CARDINALITY, SCHEMA_VERSION, column_index, entries_schema};
+use super::{AtomicFile, RunMeta, Sink};
+use crate::error::{Error, Result};
+use arrow_array::{Array, RecordBatch, TimestampMicrosecondArray, UInt32Array};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::{KeyValue, SortingColumn};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
+use std::path::Path;
+
+/// Largest number of rows in one row group.
+pub const DEFAULT_ROW_GROUP_ROWS: usize = 128 * 1024;
+/// Largest buffered (Arrow, uncompressed) size of one row group, in bytes.
+pub const DEFAULT_ROW_GROUP_BYTES: usize = 32 * 1024 * 1024;
+/// ZSTD level.
+pub const DEFAULT_ZSTD_LEVEL: i32 = 3;
+
+/// Writes the `entries` table to one Parquet file.
+pub struct ParquetSink {
+    out: AtomicFile,
+    writer: ArrowWriter<std::fs::File>,
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
+    pending_bytes: usize,
+    /// Largest `started_at` written so far, to tell whether the file is sorted as a whole.
+    last_max: Option<i64>,
+    globally_sorted: bool,
+}
+
+impl std::fmt::Debug for ParquetSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParquetSink").field("out", &self.out.path()).finish_non_exhaustive()
+    }
+}
+
+/// The writer settings harx uses for the `entries` table.
+///
+/// # Panics
+/// Never: the ZSTD level is a valid constant.
+pub fn writer_properties() -> WriterProperties {
+    let zstd = ZstdLevel::try_new(DEFAULT_ZSTD_LEVEL).unwrap_or_default();
+    let started_at = column_index("started_at").unwrap_or(0);
+    let mut b = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(zstd))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_max_row_group_row_count(Some(DEFAULT_ROW_GROUP_ROWS))
+        .set_coerce_types(true)
+        .set_created_by(format!("harx {} (parquet-rs)", env!("CARGO_PKG_VERSION")))
+        .set_sorting_columns(Some(vec![SortingColumn {
+            column_idx: i32::try_from(started_at).unwrap_or(0),
+            descending: false,
+            nulls_first: false,
+        }]));
+    for name in HIGH_CARDINALITY {
+        b = b.set_column_dictionary_enabled(ColumnPath::from(*name), false);
+    }
+    b.build()
+}
+
+impl ParquetSink {
+    /// Starts writing `path`.
+    ///
+    /// # Errors
+    /// When the output cannot be created.
+    pub fn create(path: &Path) -> Result<Self> {
+        let out = AtomicFile::create(path)?;
+        let file = out.reopen()?;
+        let writer = ArrowWriter::try_new(file, entries_schema(), Some(writer_properties()))
+            .map_err(|source| Error::Parquet {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(Self {
+            out,
+            writer,
+            pending: Vec::new(),
+            pending_rows: 0,
+            pending_bytes: 0,
+            last_max: None,
+            globally_sorted: true,
+        })
+    }
+
+    fn perr(&self, source: parquet::errors::ParquetError) -> Error {
+        Error::Parquet {
+            path: self.out.path().to_path_buf(),
+            source,
+        }
+    }
+
+    /// Sorts the pending rows by `started_at` (nulls last, ties in input order) and writes
+    /// them as one row group.
+    fn flush_row_group(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = arrow_select::concat::concat_batches(&entries_schema(), &self.pending)?;
+        self.pending.clear();
+        self.pending_rows = 0;
+        self.pending_bytes = 0;
+        let col = column_index("started_at").unwrap_or(0);
+        let ts = batch
+            .column(col)
+            .as_any()
+            .downcast_ref::<TimestampMicrosecondArray>()
+            .map(|a| (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i))).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let mut order: Vec<u32> = (0..u32::try_from(batch.num_rows()).unwrap_or(u32::MAX)).collect();
+        order.sort_by_key(|&i| match ts.get(i as usize).copied().flatten() {
+            Some(t) => (0, t),
+            None => (1, 0),
+        });
+        let min = ts.iter().flatten().min().copied();
+        let max = ts.iter().flatten().max().copied();
+        if let (Some(prev), Some(min)) = (self.last_max, min) {
+            if min < prev {
+                self.globally_sorted = false;
+            }
+        }
+        self.last_max = self.last_max.max(max);
+        let sorted = if order.windows(2).all(|w| w[0] < w[1]) {
+            batch
+        } else {
+            arrow_select::take::take_record_batch(&batch, &UInt32Array::from(order))?
+        };
+        self.writer.write(&sorted).map_err(|e| self.perr(e))?;
+        self.writer.flush().map_err(|e| self.perr(e))?;
+        Ok(())
+    }
+}
+
+impl Sink for ParquetSink {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        self.pending_rows += batch.num_rows();
+        self.pending_bytes += batch.get_array_memory_size();
+        self.pending.push(batch.clone());
+        if self.pending_rows >= DEFAULT_ROW_GROUP_ROWS || self.pending_bytes >= DEFAULT_ROW_GROUP_BYTES {
+            self.flush_row_group()?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>, meta: &RunMeta) -> Result<()> {
+        self.flush_row_group()?;
+        let kv = [
+            ("harx.version", env!("CARGO_PKG_VERSION").to_owned()),
+            ("harx.schema_version", SCHEMA_VERSION.to_owned()),
+            ("harx.sanitized", meta.sanitized.to_string()),
+            ("harx.sorted", if self.globally_sorted { "file" } else { "row_group" }.to_owned()),
+            (
+                "harx.source_sha256",
+                meta.sources.iter().map(|(_, h)| h.as_str()).collect::<Vec<_>>().join(","),
+            ),
+            (
+                "harx.sources",
+                meta.sources.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join("\n"),
+            ),
+        ];
+        for (k, v) in kv {
+            self.writer.append_key_value_metadata(KeyValue::new(k.to_owned(), v));
+        }
+        let this = *self;
+        let path = this.out.path().to_path_buf();
+        this.writer.close().map_err(|source| Error::Parquet { path, source })?;
+        this.out.commit()
+    }
+}

@@ -1,0 +1,369 @@
+//! The structural scanner: a 64-byte-block bitmask scan that knows JSON strings and escapes.
+//!
+//! Each block is classified into bitmasks (quote, backslash, open bracket, close bracket)
+//! with SSE2 on x86_64 (through `safe_arch`; SSE2 is part of the x86_64 baseline) and a scalar
+//! loop elsewhere. Escaped quotes are removed, a prefix XOR turns quote bits into an
+//! in-string mask, and bracket depth is tracked with popcounts: a block whose depth cannot
+//! reach the array level is consumed without looking at its bits one by one. Inside a long
+//! string with no quote or backslash in sight, the scan jumps ahead with `memchr2`, so base64
+//! bodies cost little more than a memory read.
+
+/// Strings longer than this (in raw bytes, quotes excluded) are recorded as [`LongString`]s
+/// so the parse stage can leave them out of the per-entry parse.
+pub const LONG_STRING_BYTES: usize = 256;
+
+const BLOCK: usize = 64;
+
+/// A string value whose raw bytes are kept out of the per-entry parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LongString {
+    /// Byte offset of the opening quote.
+    pub open: usize,
+    /// Byte offset of the closing quote.
+    pub close: usize,
+}
+
+/// One element of the `log.entries` array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntrySpan {
+    /// Position in `log.entries`.
+    pub index: usize,
+    /// Byte offset of the element's `{`.
+    pub start: usize,
+    /// Byte offset one past the element's `}`.
+    pub end: usize,
+    /// Range of this entry's long strings in the splitter's long-string list.
+    pub longs: std::ops::Range<usize>,
+}
+
+/// How a call to [`split_entries`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitStop {
+    /// The budget was reached; resume at this offset (just after the last complete entry).
+    Budget(usize),
+    /// The array closed; offset of its `]`.
+    End(usize),
+    /// The input ended inside the array: every complete entry was yielded.
+    Truncated,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Masks {
+    quote: u64,
+    backslash: u64,
+    open: u64,
+    close: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn classify(block: &[u8; BLOCK]) -> Masks {
+    // safe_arch exposes the SSE2 intrinsics (part of the x86_64 baseline) as safe functions.
+    use safe_arch::{
+        bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
+        set_splat_i8_m128i,
+    };
+    let bits = |v| u64::from(move_mask_i8_m128i(v).cast_unsigned() & 0xffff);
+    let quote = set_splat_i8_m128i(b'"'.cast_signed());
+    let backslash = set_splat_i8_m128i(b'\\'.cast_signed());
+    let lower = set_splat_i8_m128i(0x20);
+    // `{` is 0x7b and `[` is 0x5b; `}` is 0x7d and `]` is 0x5d: OR-ing 0x20 folds each pair.
+    let open = set_splat_i8_m128i(0x7b);
+    let close = set_splat_i8_m128i(0x7d);
+    let mut m = Masks::default();
+    let (chunks, _) = block.as_chunks::<16>();
+    for (k, c) in chunks.iter().enumerate() {
+        let v = load_unaligned_m128i(c);
+        let folded = bitor_m128i(v, lower);
+        let shift = 16 * k;
+        m.quote |= bits(cmp_eq_mask_i8_m128i(v, quote)) << shift;
+        m.backslash |= bits(cmp_eq_mask_i8_m128i(v, backslash)) << shift;
+        m.open |= bits(cmp_eq_mask_i8_m128i(folded, open)) << shift;
+        m.close |= bits(cmp_eq_mask_i8_m128i(folded, close)) << shift;
+    }
+    m
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn classify(block: &[u8; BLOCK]) -> Masks {
+    let mut m = Masks::default();
+    for (i, &b) in block.iter().enumerate() {
+        let bit = 1u64 << i;
+        match b {
+            b'"' => m.quote |= bit,
+            b'\\' => m.backslash |= bit,
+            b'{' | b'[' => m.open |= bit,
+            b'}' | b']' => m.close |= bit,
+            _ => {}
+        }
+    }
+    m
+}
+
+/// Bits of the bytes escaped by a backslash; `carry` says the block's first byte is escaped.
+#[inline(always)]
+fn escaped_bits(mut backslash: u64, carry: &mut bool) -> u64 {
+    let mut escaped = 0u64;
+    if *carry {
+        escaped |= 1;
+        backslash &= !1;
+    }
+    *carry = false;
+    while backslash != 0 {
+        let i = backslash.trailing_zeros();
+        if i == 63 {
+            *carry = true;
+            break;
+        }
+        escaped |= 1 << (i + 1);
+        backslash &= !(3u64 << i);
+    }
+    escaped
+}
+
+/// Prefix XOR: bit i is the parity of bits 0..=i.
+#[inline(always)]
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// Loads the block at `pos`, padding past the end with spaces.
+#[inline(always)]
+fn load_block(buf: &[u8], pos: usize) -> [u8; BLOCK] {
+    match buf.get(pos..pos + BLOCK) {
+        Some(s) => {
+            let mut b = [0u8; BLOCK];
+            b.copy_from_slice(s);
+            b
+        }
+        None => {
+            let mut b = [b' '; BLOCK];
+            let tail = buf.get(pos..).unwrap_or_default();
+            b[..tail.len()].copy_from_slice(tail);
+            b
+        }
+    }
+}
+
+/// Splits the elements of a JSON array whose body starts at `pos` (just after `[`, or just
+/// after a previous element's end). Pushes one [`EntrySpan`] per complete object element
+/// (numbered from `first_index`) and the long strings inside them, until the array ends,
+/// the input ends, or more than `budget` bytes were consumed.
+pub fn split_entries(
+    buf: &[u8],
+    pos: usize,
+    first_index: usize,
+    budget: usize,
+    spans: &mut Vec<EntrySpan>,
+    longs: &mut Vec<LongString>,
+) -> SplitStop {
+    let mut p = pos;
+    let mut depth: u32 = 1; // 1 = inside the array, between elements
+    let mut in_string = false;
+    let mut esc_carry = false;
+    let mut str_open = 0usize;
+    let mut entry_start = 0usize;
+    let mut entry_longs = longs.len();
+    let mut index = first_index;
+    let limit = pos.saturating_add(budget);
+    while p < buf.len() {
+        let block = load_block(buf, p);
+        let m = classify(&block);
+        if in_string && m.quote == 0 && m.backslash == 0 && !esc_carry {
+            // Deep inside a string: jump to the next quote or backslash.
+            match memchr::memchr2(b'"', b'\\', buf.get(p + BLOCK..).unwrap_or_default()) {
+                Some(off) => {
+                    p += BLOCK + off;
+                    continue;
+                }
+                None => return SplitStop::Truncated,
+            }
+        }
+        let escaped = if m.backslash == 0 && !esc_carry {
+            0
+        } else {
+            escaped_bits(m.backslash, &mut esc_carry)
+        };
+        let quote = m.quote & !escaped;
+        let start_in = in_string;
+        let inside = prefix_xor(quote) ^ if start_in { u64::MAX } else { 0 };
+        if start_in && quote != 0 {
+            let close = p + quote.trailing_zeros() as usize;
+            if close - str_open > LONG_STRING_BYTES && depth >= 2 {
+                longs.push(LongString { open: str_open, close });
+            }
+        }
+        in_string = inside >> 63 == 1;
+        if in_string && quote != 0 {
+            str_open = p + 63 - quote.leading_zeros() as usize;
+        }
+        let open = m.open & !inside;
+        let close = m.close & !inside;
+        let closes = close.count_ones();
+        if depth >= 2 + closes {
+            depth = depth + open.count_ones() - closes;
+        } else {
+            let mut events = open | close;
+            while events != 0 {
+                let i = events.trailing_zeros() as usize;
+                let bit = 1u64 << i;
+                events &= events - 1;
+                if open & bit != 0 {
+                    if depth == 1 {
+                        entry_start = p + i;
+                        entry_longs = longs.len();
+                    }
+                    depth += 1;
+                } else {
+                    depth -= 1;
+                    if depth == 1 {
+                        let end = p + i + 1;
+                        spans.push(EntrySpan {
+                            index,
+                            start: entry_start,
+                            end,
+                            longs: entry_longs..longs.len(),
+                        });
+                        index += 1;
+                        if end > limit {
+                            return SplitStop::Budget(end);
+                        }
+                    } else if depth == 0 {
+                        return SplitStop::End(p + i);
+                    }
+                }
+            }
+        }
+        p += BLOCK;
+    }
+    if depth >= 2 {
+        // Long strings recorded for the unfinished entry are not referenced by any span.
+        longs.truncate(entry_longs);
+    }
+    SplitStop::Truncated
+}
+
+/// Skips one JSON value starting at `pos` (which must be its first byte). Returns the offset
+/// one past its end, or `None` if the input ends first. Scalars end at the next `,`, `}`,
+/// `]` or whitespace.
+pub fn skip_value(buf: &[u8], pos: usize) -> Option<usize> {
+    match buf.get(pos)? {
+        b'"' => skip_string(buf, pos),
+        b'{' | b'[' => skip_container(buf, pos),
+        _ => {
+            let rest = buf.get(pos..)?;
+            let n = rest
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))
+                .unwrap_or(rest.len());
+            Some(pos + n)
+        }
+    }
+}
+
+/// Skips the string whose opening quote is at `pos`; returns the offset past its closing quote.
+pub fn skip_string(buf: &[u8], pos: usize) -> Option<usize> {
+    let mut p = pos + 1;
+    loop {
+        let off = memchr::memchr2(b'"', b'\\', buf.get(p..)?)?;
+        p += off;
+        if buf[p] == b'"' {
+            return Some(p + 1);
+        }
+        p += 2;
+    }
+}
+
+/// Skips an object or array whose opening bracket is at `pos`, with the block scanner.
+fn skip_container(buf: &[u8], pos: usize) -> Option<usize> {
+    let mut p = pos + 1;
+    let mut depth: u32 = 1;
+    let mut in_string = false;
+    let mut esc_carry = false;
+    while p < buf.len() {
+        let block = load_block(buf, p);
+        let m = classify(&block);
+        if in_string && m.quote == 0 && m.backslash == 0 && !esc_carry {
+            let off = memchr::memchr2(b'"', b'\\', buf.get(p + BLOCK..)?)?;
+            p += BLOCK + off;
+            continue;
+        }
+        let escaped = escaped_bits(m.backslash, &mut esc_carry);
+        let quote = m.quote & !escaped;
+        let inside = prefix_xor(quote) ^ if in_string { u64::MAX } else { 0 };
+        in_string = inside >> 63 == 1;
+        let open = m.open & !inside;
+        let close = m.close & !inside;
+        let closes = close.count_ones();
+        if depth > closes {
+            depth = depth + open.count_ones() - closes;
+        } else {
+            let mut events = open | close;
+            while events != 0 {
+                let i = events.trailing_zeros() as usize;
+                let bit = 1u64 << i;
+                events &= events - 1;
+                if open & bit != 0 {
+                    depth += 1;
+                } else {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(p + i + 1);
+                    }
+                }
+            }
+        }
+        p += BLOCK;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split_all(s: &str) -> (Vec<(usize, usize)>, SplitStop, Vec<LongString>) {
+        let mut spans = Vec::new();
+        let mut longs = Vec::new();
+        let stop = split_entries(s.as_bytes(), 1, 0, usize::MAX, &mut spans, &mut longs);
+        (spans.iter().map(|s| (s.start, s.end)).collect(), stop, longs)
+    }
+
+    #[test]
+    fn splits_objects_with_tricky_strings() {
+        let s = r#"[{"a":"}\"{"},{"b":[1,{"c":"\\"}]} , {"d":"[\\\"]"}]"#;
+        let (spans, stop, _) = split_all(s);
+        let texts: Vec<&str> = spans.iter().map(|&(a, b)| &s[a..b]).collect();
+        assert_eq!(
+            texts,
+            vec![r#"{"a":"}\"{"}"#, r#"{"b":[1,{"c":"\\"}]}"#, r#"{"d":"[\\\"]"}"#]
+        );
+        assert_eq!(stop, SplitStop::End(s.len() - 1));
+    }
+
+    #[test]
+    fn records_long_strings_and_truncation() {
+        let body = "x".repeat(1000);
+        let s = format!(r#"[{{"text":"{body}","n":1}},{{"text":"{body}"#);
+        let (spans, stop, longs) = split_all(&s);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(stop, SplitStop::Truncated);
+        assert_eq!(longs.len(), 1);
+        assert_eq!(&s[longs[0].open + 1..longs[0].close], body);
+    }
+
+    #[test]
+    fn skip_value_handles_nesting() {
+        let s = r#"{"a":[1,2,{"b":"]}"}]} , "#;
+        assert_eq!(skip_value(s.as_bytes(), 0), Some(s.find(" ,").unwrap_or(0)));
+        assert_eq!(skip_value(b"123,", 0), Some(3));
+        assert_eq!(skip_value(br#""a\"b" "#, 0), Some(6));
+    }
+}

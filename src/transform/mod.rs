@@ -1,0 +1,4 @@
+//! Transform: pure per-entry functions applied before data reaches any output.
+
+pub mod redact;
+pub mod tracking;
