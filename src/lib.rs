@@ -8,4 +8,5 @@ pub mod pipeline;
 pub mod sink;
 pub mod source;
 pub mod split;
+pub mod synth;
 pub mod transform;

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 /// Facts about the run that outputs record as metadata.
 #[derive(Debug, Default, Clone)]
 pub struct RunMeta {
-    /// `(source path, sha256 hex)` of each input.
-    pub sources: Vec<(String, String)>,
+    /// `(source path, size in bytes, sha256 hex if computed)` of each input.
+    pub sources: Vec<(String, u64, Option<String>)>,
     /// Whether the built-in redaction ran.
     pub sanitized: bool,
 }

@@ -151,20 +151,26 @@ impl Sink for ParquetSink {
 
     fn finish(mut self: Box<Self>, meta: &RunMeta) -> Result<()> {
         self.flush_row_group()?;
-        let kv = [
+        let mut kv = vec![
             ("harx.version", env!("CARGO_PKG_VERSION").to_owned()),
             ("harx.schema_version", SCHEMA_VERSION.to_owned()),
             ("harx.sanitized", meta.sanitized.to_string()),
             ("harx.sorted", if self.globally_sorted { "file" } else { "row_group" }.to_owned()),
             (
-                "harx.source_sha256",
-                meta.sources.iter().map(|(_, h)| h.as_str()).collect::<Vec<_>>().join(","),
+                "harx.sources",
+                meta.sources.iter().map(|(p, _, _)| p.as_str()).collect::<Vec<_>>().join("\n"),
             ),
             (
-                "harx.sources",
-                meta.sources.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join("\n"),
+                "harx.source_bytes",
+                meta.sources.iter().map(|(_, n, _)| n.to_string()).collect::<Vec<_>>().join(","),
             ),
         ];
+        if meta.sources.iter().all(|(_, _, h)| h.is_some()) && !meta.sources.is_empty() {
+            kv.push((
+                "harx.source_sha256",
+                meta.sources.iter().filter_map(|(_, _, h)| h.as_deref()).collect::<Vec<_>>().join(","),
+            ));
+        }
         for (k, v) in kv {
             self.writer.append_key_value_metadata(KeyValue::new(k.to_owned(), v));
         }
