@@ -35,7 +35,10 @@ fn split_all(buf: &[u8]) -> (Vec<split::EntrySpan>, Vec<split::LongString>) {
 }
 
 fn benches(c: &mut Criterion) {
-    for (name, bodies, mb) in [("bodies", Bodies::Base64, 64), ("nobodies", Bodies::None, 32)] {
+    for (name, bodies, mb) in [
+        ("bodies", Bodies::Base64, 64),
+        ("nobodies", Bodies::None, 32),
+    ] {
         let buf = input(bodies, mb);
         let (spans, longs) = split_all(&buf);
         let mut g = c.benchmark_group(format!("split/{name}"));
@@ -47,8 +50,18 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 s.clear();
                 l.clear();
-                let start = split::locate(&buf).ok().and_then(|l| l.entries_body).unwrap_or(0);
-                black_box(split::split_entries(&buf, start, 0, usize::MAX, &mut s, &mut l));
+                let start = split::locate(&buf)
+                    .ok()
+                    .and_then(|l| l.entries_body)
+                    .unwrap_or(0);
+                black_box(split::split_entries(
+                    &buf,
+                    start,
+                    0,
+                    usize::MAX,
+                    &mut s,
+                    &mut l,
+                ));
             });
         });
         g.finish();
@@ -70,7 +83,9 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 let mut builder = EntryBatchBuilder::new();
                 for span in &spans {
-                    parser.parse_into(&file_input, &file, &config, span, &mut builder).expect("valid entry");
+                    parser
+                        .parse_into(&file_input, &file, &config, span, &mut builder)
+                        .expect("valid entry");
                 }
                 black_box(builder.finish().expect("batch"));
             });
@@ -80,7 +95,9 @@ fn benches(c: &mut Criterion) {
         let mut parser = EntryParser::new();
         let mut builder = EntryBatchBuilder::new();
         for span in &spans {
-            parser.parse_into(&file_input, &file, &config, span, &mut builder).expect("valid entry");
+            parser
+                .parse_into(&file_input, &file, &config, span, &mut builder)
+                .expect("valid entry");
         }
         let batch = builder.finish().expect("batch");
         let mut g = c.benchmark_group(format!("write/{name}"));
@@ -89,9 +106,13 @@ fn benches(c: &mut Criterion) {
         let dir = tempfile::tempdir().expect("tempdir");
         g.bench_function("parquet_zstd", |b| {
             b.iter(|| {
-                let mut sink = harx::sink::parquet::ParquetSink::create(&dir.path().join("b.parquet")).expect("sink");
+                let mut sink =
+                    harx::sink::parquet::ParquetSink::create(&dir.path().join("b.parquet"))
+                        .expect("sink");
                 sink.write(&batch).expect("write");
-                Box::new(sink).finish(&harx::sink::RunMeta::default()).expect("finish");
+                Box::new(sink)
+                    .finish(&harx::sink::RunMeta::default())
+                    .expect("finish");
             });
         });
         g.finish();

@@ -138,7 +138,11 @@ fn pages_of(buf: &[u8]) -> HashMap<String, String> {
     };
     if let Some(arr) = parsed.as_ref().and_then(|v| v.as_array()) {
         for p in arr {
-            let id = p.get("id").and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_i64().map(|i| i.to_string())));
+            let id = p.get("id").and_then(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .or_else(|| v.as_i64().map(|i| i.to_string()))
+            });
             if let Some(id) = id {
                 let title = p.get_str("title").unwrap_or("").to_owned();
                 out.insert(id, title);
@@ -218,9 +222,14 @@ impl Pipeline {
         let layout = split::locate(body).map_err(|e| not_har(e.offset + bom, e.message))?;
         let shift = |r: Option<std::ops::Range<usize>>| r.map(|r| r.start + bom..r.end + bom);
         let producer = shift(layout.creator.clone()).and_then(|r| producer_of(&buf[r]));
-        let pages = shift(layout.pages.clone()).map(|r| pages_of(&buf[r])).unwrap_or_default();
+        let pages = shift(layout.pages.clone())
+            .map(|r| pages_of(&buf[r]))
+            .unwrap_or_default();
         let Some(entries_body) = layout.entries_body.map(|p| p + bom) else {
-            return Err(not_har(buf.len(), "input ends before `log.entries`".to_owned()));
+            return Err(not_har(
+                buf.len(),
+                "input ends before `log.entries`".to_owned(),
+            ));
         };
         let mut report = FileReport {
             path: path.to_path_buf(),
@@ -232,7 +241,8 @@ impl Pipeline {
             source_file: path.display().to_string(),
             producer: producer.clone(),
         };
-        let additive = crate::har::timings::producer_ssl_additive(producer.as_deref().unwrap_or(""));
+        let additive =
+            crate::har::timings::producer_ssl_additive(producer.as_deref().unwrap_or(""));
         let mut hasher = Sha256::new();
         let mut hashed = 0usize;
         let mut spans: Vec<EntrySpan> = Vec::new();
@@ -244,7 +254,14 @@ impl Pipeline {
         loop {
             spans.clear();
             longs.clear();
-            let stop = split::split_entries(buf, pos, next_index, config.window_bytes, &mut spans, &mut longs);
+            let stop = split::split_entries(
+                buf,
+                pos,
+                next_index,
+                config.window_bytes,
+                &mut spans,
+                &mut longs,
+            );
             let window_end = match stop {
                 SplitStop::Budget(p) | SplitStop::End(p) => p,
                 SplitStop::Truncated => buf.len(),
@@ -275,12 +292,22 @@ impl Pipeline {
                                     let mut builder = EntryBatchBuilder::new();
                                     let mut faults = Vec::new();
                                     for span in task {
-                                        if let Err(f) = parser.parse_into(&input, &file, &config.parse, span, &mut builder) {
+                                        if let Err(f) = parser.parse_into(
+                                            &input,
+                                            &file,
+                                            &config.parse,
+                                            span,
+                                            &mut builder,
+                                        ) {
                                             faults.push((span.index, f));
                                         }
                                     }
                                     TaskOutput {
-                                        batch: (!builder.is_empty()).then(|| builder.finish()).transpose().ok().flatten(),
+                                        batch: (!builder.is_empty())
+                                            .then(|| builder.finish())
+                                            .transpose()
+                                            .ok()
+                                            .flatten(),
                                         faults,
                                         repaired: parser.repaired - before,
                                     }

@@ -104,7 +104,14 @@ impl Rng {
     }
     fn uuid(&mut self) -> String {
         let h = self.hex(32);
-        format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..]
+        )
     }
     /// Log-normal-ish size between lo and hi around median.
     fn size(&mut self, median: f64, lo: u64, hi: u64) -> u64 {
@@ -126,10 +133,34 @@ const HOSTS: &[&str] = &[
     "[2001:db8::10]:8443",
 ];
 const WORDS: &[&str] = &[
-    "search", "cart", "checkout", "profile", "settings", "feature", "access", "template",
-    "calling", "meeting", "device", "locus", "conversation", "users", "orgs", "licenses",
+    "search",
+    "cart",
+    "checkout",
+    "profile",
+    "settings",
+    "feature",
+    "access",
+    "template",
+    "calling",
+    "meeting",
+    "device",
+    "locus",
+    "conversation",
+    "users",
+    "orgs",
+    "licenses",
 ];
-const NON_ASCII: &[&str] = &["안녕하세요", "검색", "장바구니", "Grüße", "café", "naïve", "東京", "🚀", "données"];
+const NON_ASCII: &[&str] = &[
+    "안녕하세요",
+    "검색",
+    "장바구니",
+    "Grüße",
+    "café",
+    "naïve",
+    "東京",
+    "🚀",
+    "données",
+];
 const MIMES: &[(&str, &str, &str)] = &[
     ("document", "text/html", "html"),
     ("script", "application/javascript", "js"),
@@ -191,7 +222,11 @@ fn b64(data: &[u8]) -> String {
 }
 
 fn b64url(data: &[u8]) -> String {
-    b64(data).replace('+', "-").replace('/', "_").trim_end_matches('=').to_owned()
+    b64(data)
+        .replace('+', "-")
+        .replace('/', "_")
+        .trim_end_matches('=')
+        .to_owned()
 }
 
 struct Gen {
@@ -228,7 +263,13 @@ impl Gen {
                 s.push_str(*rng.pick(NON_ASCII));
                 s.push_str("</title></head>\n<body>\n");
                 while (s.len() as u64) < n {
-                    let _ = write!(s, "<div class=\"row\" data-id=\"{}\">{} \\ {}</div>\n", rng.below(1_000_000), rng.pick(WORDS), rng.pick(NON_ASCII));
+                    let _ = write!(
+                        s,
+                        "<div class=\"row\" data-id=\"{}\">{} \\ {}</div>\n",
+                        rng.below(1_000_000),
+                        rng.pick(WORDS),
+                        rng.pick(NON_ASCII)
+                    );
                 }
                 s.push_str("<input type=\"hidden\" name=\"csrf_token\" value=\"");
                 s.push_str(&rng.hex(32));
@@ -237,13 +278,24 @@ impl Gen {
             "js" => {
                 let n = rng.size(60_000.0, 1_000, 600_000);
                 while (s.len() as u64) < n {
-                    let _ = write!(s, "function f{}(a,b){{return a.replace(/\\s+/g, \"{}\")+'\\n'+b;}}\n", rng.below(100_000), rng.pick(WORDS));
+                    let _ = write!(
+                        s,
+                        "function f{}(a,b){{return a.replace(/\\s+/g, \"{}\")+'\\n'+b;}}\n",
+                        rng.below(100_000),
+                        rng.pick(WORDS)
+                    );
                 }
             }
             "css" => {
                 let n = rng.size(15_000.0, 200, 200_000);
                 while (s.len() as u64) < n {
-                    let _ = write!(s, ".c{} {{ content: \"{}\"; color: #{}; }}\n", rng.below(10_000), rng.pick(NON_ASCII), rng.hex(6));
+                    let _ = write!(
+                        s,
+                        ".c{} {{ content: \"{}\"; color: #{}; }}\n",
+                        rng.below(10_000),
+                        rng.pick(NON_ASCII),
+                        rng.hex(6)
+                    );
                 }
             }
             "json" | "svg" => {
@@ -255,7 +307,19 @@ impl Gen {
                         s.push(',');
                     }
                     first = false;
-                    let _ = write!(s, "\"{}{}\":{{\"name\":\"{}\",\"access\":\"{}\",\"n\":{}}}", rng.pick(WORDS), rng.below(1000), rng.pick(NON_ASCII), if rng.chance(0.5) { "Full Access" } else { "No Access" }, rng.below(1 << 20));
+                    let _ = write!(
+                        s,
+                        "\"{}{}\":{{\"name\":\"{}\",\"access\":\"{}\",\"n\":{}}}",
+                        rng.pick(WORDS),
+                        rng.below(1000),
+                        rng.pick(NON_ASCII),
+                        if rng.chance(0.5) {
+                            "Full Access"
+                        } else {
+                            "No Access"
+                        },
+                        rng.below(1 << 20)
+                    );
                 }
                 s.push('}');
             }
@@ -271,7 +335,14 @@ impl Gen {
 
     fn jwt(&mut self) -> String {
         let header = b64url(br#"{"alg":"RS256","typ":"JWT"}"#);
-        let payload = b64url(format!(r#"{{"sub":"{}","exp":{}}}"#, self.rng.uuid(), 1_700_000_000 + self.rng.below(1_000_000)).as_bytes());
+        let payload = b64url(
+            format!(
+                r#"{{"sub":"{}","exp":{}}}"#,
+                self.rng.uuid(),
+                1_700_000_000 + self.rng.below(1_000_000)
+            )
+            .as_bytes(),
+        );
         let sig = b64url(self.rng.hex(64).as_bytes());
         format!("{header}.{payload}.{sig}")
     }
@@ -317,11 +388,20 @@ impl Gen {
     fn entry(&mut self, out: &mut String, page: &str, style: u64) {
         let nl = if self.opts.pretty { "\n        " } else { "" };
         let host = (*self.rng.pick(HOSTS)).to_owned();
-        let scheme = if self.rng.chance(0.9) { "https" } else { "http" };
+        let scheme = if self.rng.chance(0.9) {
+            "https"
+        } else {
+            "http"
+        };
         let kind = self.rng.below(MIMES.len() as u64);
         #[allow(clippy::cast_possible_truncation)]
         let (rtype, mime, ext) = MIMES[kind as usize];
-        let mut path = format!("/{}/{}/{}", self.rng.pick(WORDS), self.rng.uuid(), self.rng.pick(WORDS));
+        let mut path = format!(
+            "/{}/{}/{}",
+            self.rng.pick(WORDS),
+            self.rng.uuid(),
+            self.rng.pick(WORDS)
+        );
         if self.rng.chance(0.1) {
             path.push('/');
             path.push_str(*self.rng.pick(NON_ASCII));
@@ -331,12 +411,25 @@ impl Gen {
             let _ = write!(query, "&access_token={}", self.rng.hex(40));
         }
         if self.rng.chance(0.05) {
-            let _ = write!(query, "&code={}&state={}", self.rng.hex(20), self.rng.hex(8));
+            let _ = write!(
+                query,
+                "&code={}&state={}",
+                self.rng.hex(20),
+                self.rng.hex(8)
+            );
         }
         let url = format!("{scheme}://{host}{path}.{ext}?{query}");
         let failed = self.rng.chance(0.01);
-        let (status, status_text) = if failed { (0, "") } else { *self.rng.pick(STATUSES) };
-        let method = if rtype == "xhr" && self.rng.chance(0.3) { "POST" } else { "GET" };
+        let (status, status_text) = if failed {
+            (0, "")
+        } else {
+            *self.rng.pick(STATUSES)
+        };
+        let method = if rtype == "xhr" && self.rng.chance(0.3) {
+            "POST"
+        } else {
+            "GET"
+        };
         let tracking = format!("WEBEX_{}_{}", self.rng.uuid(), self.rng.below(100));
         let mut req_h: Vec<(String, String)> = vec![
             (":authority".into(), host.clone()),
@@ -355,7 +448,14 @@ impl Gen {
             req_h.push(("authorization".into(), format!("Bearer {}", self.jwt())));
         }
         if self.rng.chance(0.6) {
-            req_h.push(("cookie".into(), format!("SESSIONID={}; _ga=GA1.2.{}; lang=ko", self.rng.hex(32), self.rng.below(1 << 30))));
+            req_h.push((
+                "cookie".into(),
+                format!(
+                    "SESSIONID={}; _ga=GA1.2.{}; lang=ko",
+                    self.rng.hex(32),
+                    self.rng.below(1 << 30)
+                ),
+            ));
         }
         if self.rng.chance(0.7) {
             req_h.push(("TrackingID".into(), tracking.clone()));
@@ -370,7 +470,13 @@ impl Gen {
             resp_h.push(("server".into(), "envoy".into()));
             resp_h.push(("cache-control".into(), "private, max-age=0".into()));
             if self.rng.chance(0.3) {
-                resp_h.push(("set-cookie".into(), format!("sid={}; Path=/; Secure; HttpOnly; SameSite=Lax", self.rng.hex(24))));
+                resp_h.push((
+                    "set-cookie".into(),
+                    format!(
+                        "sid={}; Path=/; Secure; HttpOnly; SameSite=Lax",
+                        self.rng.hex(24)
+                    ),
+                ));
             }
             if self.rng.chance(0.5) {
                 resp_h.push(("trackingid".into(), tracking.clone()));
@@ -389,16 +495,27 @@ impl Gen {
             (-1.0, -1.0, -1.0)
         } else {
             let dns = self.phase(0.5, 80.0);
-            let ssl = if scheme == "https" { self.phase(5.0, 60.0) } else { -1.0 };
+            let ssl = if scheme == "https" {
+                self.phase(5.0, 60.0)
+            } else {
+                -1.0
+            };
             let connect = self.phase(1.0, 50.0) + ssl.max(0.0);
             (dns, connect, ssl)
         };
         let (send, wait, receive) = if failed {
             (0.0, -1.0, -1.0)
         } else {
-            (self.phase(0.0, 1.0), self.phase(5.0, 900.0), self.phase(0.1, 200.0))
+            (
+                self.phase(0.0, 1.0),
+                self.phase(5.0, 900.0),
+                self.phase(0.1, 200.0),
+            )
         };
-        let time: f64 = [blocked, dns, connect, send, wait, receive].iter().filter(|x| **x >= 0.0).sum();
+        let time: f64 = [blocked, dns, connect, send, wait, receive]
+            .iter()
+            .filter(|x| **x >= 0.0)
+            .sum();
         let queueing = blocked * self.phase(0.0, 1.0);
         let started = self.timestamp(self.clock_ms, style);
         self.clock_ms += i64::try_from(self.rng.range(1, 400)).unwrap_or(1);
@@ -407,7 +524,9 @@ impl Gen {
             Bodies::Text if matches!(ext, "png" | "woff2") => None,
             _ if failed || status == 304 || status == 204 => None,
             _ => {
-                let candidates: Vec<usize> = (0..self.pool.len()).filter(|&i| self.pool[i].0 == mime).collect();
+                let candidates: Vec<usize> = (0..self.pool.len())
+                    .filter(|&i| self.pool[i].0 == mime)
+                    .collect();
                 #[allow(clippy::cast_possible_truncation)]
                 let pick = candidates[self.rng.below(candidates.len() as u64) as usize];
                 Some(pick)
@@ -415,24 +534,65 @@ impl Gen {
         };
         let content_size = body.map_or(0, |i| self.pool[i].1.len());
         let i2 = if self.opts.pretty { "\n          " } else { "" };
-        let _ = write!(out, "{{{nl}\"_initiator\":{{\"type\":\"{}\"}},{nl}\"_priority\":\"{}\",{nl}\"_resourceType\":\"{rtype}\",{nl}\"cache\":{{}},",
+        let _ = write!(
+            out,
+            "{{{nl}\"_initiator\":{{\"type\":\"{}\"}},{nl}\"_priority\":\"{}\",{nl}\"_resourceType\":\"{rtype}\",{nl}\"cache\":{{}},",
             self.rng.pick(&["parser", "script", "other", "preflight"]),
-            self.rng.pick(&["VeryHigh", "High", "Medium", "Low"]));
-        let _ = write!(out, "{nl}\"connection\":\"{}\",{nl}\"pageref\":", self.rng.range(1000, 99_999));
+            self.rng.pick(&["VeryHigh", "High", "Medium", "Low"])
+        );
+        let _ = write!(
+            out,
+            "{nl}\"connection\":\"{}\",{nl}\"pageref\":",
+            self.rng.range(1000, 99_999)
+        );
         jstr(out, page);
-        let _ = write!(out, ",{nl}\"request\":{{{i2}\"method\":\"{method}\",{i2}\"url\":");
+        let _ = write!(
+            out,
+            ",{nl}\"request\":{{{i2}\"method\":\"{method}\",{i2}\"url\":"
+        );
         jstr(out, &url);
-        let _ = write!(out, ",{i2}\"httpVersion\":\"{}\",{i2}\"headers\":", if self.rng.chance(0.7) { "http/2.0" } else { "HTTP/1.1" });
+        let _ = write!(
+            out,
+            ",{i2}\"httpVersion\":\"{}\",{i2}\"headers\":",
+            if self.rng.chance(0.7) {
+                "http/2.0"
+            } else {
+                "HTTP/1.1"
+            }
+        );
         self.headers(out, &req_h, i2);
-        let _ = write!(out, ",{i2}\"queryString\":[{{\"name\":\"v\",\"value\":\"1\"}}],{i2}\"cookies\":[],{i2}\"headersSize\":-1,{i2}\"bodySize\":{}", if method == "POST" { 120 } else { 0 });
+        let _ = write!(
+            out,
+            ",{i2}\"queryString\":[{{\"name\":\"v\",\"value\":\"1\"}}],{i2}\"cookies\":[],{i2}\"headersSize\":-1,{i2}\"bodySize\":{}",
+            if method == "POST" { 120 } else { 0 }
+        );
         if method == "POST" {
-            let _ = write!(out, ",{i2}\"postData\":{{\"mimeType\":\"application/json\",\"text\":");
-            jstr(out, &format!("{{\"username\":\"user{}\",\"password\":\"{}\",\"note\":\"{}\"}}", self.rng.below(1000), self.rng.hex(12), self.rng.pick(NON_ASCII)));
+            let _ = write!(
+                out,
+                ",{i2}\"postData\":{{\"mimeType\":\"application/json\",\"text\":"
+            );
+            jstr(
+                out,
+                &format!(
+                    "{{\"username\":\"user{}\",\"password\":\"{}\",\"note\":\"{}\"}}",
+                    self.rng.below(1000),
+                    self.rng.hex(12),
+                    self.rng.pick(NON_ASCII)
+                ),
+            );
             out.push('}');
         }
-        let _ = write!(out, "{nl}}},{nl}\"response\":{{{i2}\"status\":{status},{i2}\"statusText\":\"{status_text}\",{i2}\"httpVersion\":\"{}\",{i2}\"headers\":", if failed { "" } else { "http/2.0" });
+        let _ = write!(
+            out,
+            "{nl}}},{nl}\"response\":{{{i2}\"status\":{status},{i2}\"statusText\":\"{status_text}\",{i2}\"httpVersion\":\"{}\",{i2}\"headers\":",
+            if failed { "" } else { "http/2.0" }
+        );
         self.headers(out, &resp_h, i2);
-        let _ = write!(out, ",{i2}\"cookies\":[],{i2}\"content\":{{\"size\":{content_size},\"mimeType\":\"{}\"", if failed { "x-unknown" } else { mime });
+        let _ = write!(
+            out,
+            ",{i2}\"cookies\":[],{i2}\"content\":{{\"size\":{content_size},\"mimeType\":\"{}\"",
+            if failed { "x-unknown" } else { mime }
+        );
         if let Some(i) = body {
             out.push_str(",\"text\":");
             if mime.starts_with("image/png") || mime.starts_with("font/") {
@@ -445,14 +605,38 @@ impl Gen {
             }
         }
         let transfer = if failed { 0 } else { content_size / 3 + 300 };
-        let _ = write!(out, "}},{i2}\"redirectURL\":\"\",{i2}\"headersSize\":-1,{i2}\"bodySize\":{},{i2}\"_transferSize\":{transfer},{i2}\"_error\":", if failed { -1 } else { i64::try_from(content_size / 3).unwrap_or(0) });
+        let _ = write!(
+            out,
+            "}},{i2}\"redirectURL\":\"\",{i2}\"headersSize\":-1,{i2}\"bodySize\":{},{i2}\"_transferSize\":{transfer},{i2}\"_error\":",
+            if failed {
+                -1
+            } else {
+                i64::try_from(content_size / 3).unwrap_or(0)
+            }
+        );
         if failed {
             jstr(out, *self.rng.pick(ERRORS));
         } else {
             out.push_str("null");
         }
-        let _ = write!(out, "{nl}}},{nl}\"serverIPAddress\":\"{}\",{nl}\"startedDateTime\":\"{started}\",{nl}\"time\":{time:?},", if failed { String::new() } else { format!("10.{}.{}.{}", self.rng.below(256), self.rng.below(256), self.rng.below(256)) });
-        let _ = write!(out, "{nl}\"timings\":{{\"blocked\":{blocked:?},\"dns\":{dns:?},\"ssl\":{ssl:?},\"connect\":{connect:?},\"send\":{send:?},\"wait\":{wait:?},\"receive\":{receive:?},\"_blocked_queueing\":{queueing:?}}}");
+        let _ = write!(
+            out,
+            "{nl}}},{nl}\"serverIPAddress\":\"{}\",{nl}\"startedDateTime\":\"{started}\",{nl}\"time\":{time:?},",
+            if failed {
+                String::new()
+            } else {
+                format!(
+                    "10.{}.{}.{}",
+                    self.rng.below(256),
+                    self.rng.below(256),
+                    self.rng.below(256)
+                )
+            }
+        );
+        let _ = write!(
+            out,
+            "{nl}\"timings\":{{\"blocked\":{blocked:?},\"dns\":{dns:?},\"ssl\":{ssl:?},\"connect\":{connect:?},\"send\":{send:?},\"wait\":{wait:?},\"receive\":{receive:?},\"_blocked_queueing\":{queueing:?}}}"
+        );
         if self.opts.pretty {
             out.push_str("\n      }");
         } else {
@@ -471,7 +655,10 @@ pub fn generate(opts: &SynthOptions, w: &mut dyn Write) -> io::Result<SynthSumma
     let pretty = opts.pretty;
     let (nl, ind) = if pretty { ("\n", "  ") } else { ("", "") };
     let mut head = String::new();
-    let _ = write!(head, "{{{nl}{ind}\"log\":{{{nl}{ind}{ind}\"version\":\"1.2\",{nl}{ind}{ind}\"creator\":{{\"name\":\"WebInspector\",\"version\":\"537.36\"}},{nl}{ind}{ind}\"pages\":[");
+    let _ = write!(
+        head,
+        "{{{nl}{ind}\"log\":{{{nl}{ind}{ind}\"version\":\"1.2\",{nl}{ind}{ind}\"creator\":{{\"name\":\"WebInspector\",\"version\":\"537.36\"}},{nl}{ind}{ind}\"pages\":["
+    );
     // Pages are written up front, so their count is fixed by the entry budget estimate.
     let est_entries = opts.entries.unwrap_or_else(|| {
         let per = match opts.bodies {
@@ -495,10 +682,22 @@ pub fn generate(opts: &SynthOptions, w: &mut dyn Write) -> io::Result<SynthSumma
         if p > 0 {
             head.push(',');
         }
-        let _ = write!(head, "{nl}{ind}{ind}{ind}{{\"startedDateTime\":\"{started}\",\"id\":\"{id}\",\"title\":");
-        let title = format!("https://www.example.com/{}/{}", g.rng.pick(WORDS), g.rng.pick(NON_ASCII));
+        let _ = write!(
+            head,
+            "{nl}{ind}{ind}{ind}{{\"startedDateTime\":\"{started}\",\"id\":\"{id}\",\"title\":"
+        );
+        let title = format!(
+            "https://www.example.com/{}/{}",
+            g.rng.pick(WORDS),
+            g.rng.pick(NON_ASCII)
+        );
         jstr(&mut head, &title);
-        let _ = write!(head, ",\"pageTimings\":{{\"onContentLoad\":{:?},\"onLoad\":{:?}}}}}", g.phase(100.0, 3000.0), g.phase(200.0, 9000.0));
+        let _ = write!(
+            head,
+            ",\"pageTimings\":{{\"onContentLoad\":{:?},\"onLoad\":{:?}}}}}",
+            g.phase(100.0, 3000.0),
+            g.phase(200.0, 9000.0)
+        );
         page_ids.push(id);
     }
     let _ = write!(head, "{nl}{ind}{ind}],{nl}{ind}{ind}\"entries\":[");

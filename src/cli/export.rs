@@ -68,7 +68,12 @@ pub struct ExportArgs {
 }
 
 fn infer_format(path: &Path) -> Format {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("ndjson" | "jsonl" | "json") => Format::Ndjson,
         Some("csv") => Format::Csv,
         _ => Format::Parquet,
@@ -86,7 +91,11 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
         ..ParseConfig::default()
     };
     if !args.tracking_headers.is_empty() {
-        parse.tracking_headers = args.tracking_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+        parse.tracking_headers = args
+            .tracking_headers
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
     }
     let config = PipelineConfig {
         threads: args.threads,
@@ -101,7 +110,10 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
     let pipeline = Pipeline::new(config).context("starting worker threads")?;
     let mut sink: Box<dyn Sink> = match format {
         Format::Parquet => {
-            anyhow::ensure!(args.output.as_os_str() != "-", "Parquet cannot be written to standard output; name a file with -o");
+            anyhow::ensure!(
+                args.output.as_os_str() != "-",
+                "Parquet cannot be written to standard output; name a file with -o"
+            );
             Box::new(ParquetSink::create(&args.output)?)
         }
         Format::Ndjson => Box::new(TextSink::create(&args.output, TextFormat::Ndjson)?),
@@ -118,7 +130,11 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
             if show_progress {
                 let pct = if total == 0 { 100 } else { done * 100 / total };
                 let mbps = mb_per_s(done, t0.elapsed().as_secs_f64());
-                eprint!("\r\x1b[2K[{}/{total_files}] {} {pct:>3}% {mbps:.0} MB/s", i + 1, input.display());
+                eprint!(
+                    "\r\x1b[2K[{}/{total_files}] {} {pct:>3}% {mbps:.0} MB/s",
+                    i + 1,
+                    input.display()
+                );
                 let _ = std::io::stderr().flush();
             }
         };
@@ -131,7 +147,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
                 report_file(&r, args.quiet);
                 reports.push(r);
             }
-            Err(e @ (crate::error::Error::Read { .. } | crate::error::Error::NotHar { .. })) if total_files > 1 => {
+            Err(e @ (crate::error::Error::Read { .. } | crate::error::Error::NotHar { .. }))
+                if total_files > 1 =>
+            {
                 // One bad input among many: report it and go on with the others.
                 eprintln!("harx: error: {e}");
                 failed += 1;
@@ -159,7 +177,11 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
             bytes as f64 / 1e6,
             mb_per_s(bytes, secs),
             args.output.display(),
-            if args.no_sanitize { " (not sanitized)" } else { "" },
+            if args.no_sanitize {
+                " (not sanitized)"
+            } else {
+                ""
+            },
         );
     }
     if failed > 0 {
@@ -172,7 +194,11 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn mb_per_s(bytes: u64, secs: f64) -> f64 {
-    if secs > 0.0 { bytes as f64 / 1e6 / secs } else { 0.0 }
+    if secs > 0.0 {
+        bytes as f64 / 1e6 / secs
+    } else {
+        0.0
+    }
 }
 
 fn report_file(r: &FileReport, quiet: bool) {

@@ -52,7 +52,11 @@ pub fn run(args: &GenArgs) -> anyhow::Result<ExitStatus> {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let target_bytes = (args.size_mb.unwrap_or(0.0) * 1e6) as u64;
     let opts = SynthOptions {
-        entries: if args.size_mb.is_some() { None } else { Some(args.entries.unwrap_or(100)) },
+        entries: if args.size_mb.is_some() {
+            None
+        } else {
+            Some(args.entries.unwrap_or(100))
+        },
         target_bytes,
         bodies: match args.bodies {
             BodiesArg::None => Bodies::None,

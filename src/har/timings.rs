@@ -127,10 +127,19 @@ mod tests {
     #[test]
     fn fallbacks() {
         // time says nothing: connect < ssl means additive.
-        assert_eq!(derive(&ph(5.0, 20.0), None, false).ssl_in_connect, Some(false));
+        assert_eq!(
+            derive(&ph(5.0, 20.0), None, false).ssl_in_connect,
+            Some(false)
+        );
         // connect >= ssl: producer habit.
-        assert_eq!(derive(&ph(30.0, 20.0), None, true).ssl_in_connect, Some(false));
-        assert_eq!(derive(&ph(30.0, 20.0), None, false).ssl_in_connect, Some(true));
+        assert_eq!(
+            derive(&ph(30.0, 20.0), None, true).ssl_in_connect,
+            Some(false)
+        );
+        assert_eq!(
+            derive(&ph(30.0, 20.0), None, false).ssl_in_connect,
+            Some(true)
+        );
         // No TLS phase.
         let d = derive(&ph(30.0, 0.0), Some(49.0), false);
         assert_eq!((d.ssl_in_connect, d.tcp), (None, Some(30.0)));

@@ -6,7 +6,7 @@
 pub struct UrlParts<'a> {
     /// Scheme as written (`https`), or `None`.
     pub scheme: Option<&'a str>,
-    /// Host without brackets or port.
+    /// Host as written, without brackets or port.
     pub host: Option<&'a str>,
     /// Explicit port, or the scheme's default.
     pub port: Option<i32>,
@@ -87,8 +87,14 @@ mod tests {
         let u = split_url("wss://h");
         assert_eq!((u.host, u.port, u.path), (Some("h"), Some(443), Some("")));
         let u = split_url("data:image/png;base64,AAAA");
-        assert_eq!((u.scheme, u.host, u.path), (Some("data"), None, Some("image/png;base64,AAAA")));
+        assert_eq!(
+            (u.scheme, u.host, u.path),
+            (Some("data"), None, Some("image/png;base64,AAAA"))
+        );
         let u = split_url("/relative?q");
-        assert_eq!((u.scheme, u.path, u.query), (None, Some("/relative"), Some("q")));
+        assert_eq!(
+            (u.scheme, u.path, u.query),
+            (None, Some("/relative"), Some("q"))
+        );
     }
 }

@@ -170,7 +170,8 @@ impl EntryParser {
         let mut p = span.start;
         for (k, ls) in input.longs[span.longs.clone()].iter().enumerate() {
             self.scratch.extend_from_slice(&input.buf[p..=ls.open]);
-            self.sentinels.push((self.scratch.len(), span.longs.start + k));
+            self.sentinels
+                .push((self.scratch.len(), span.longs.start + k));
             p = ls.close;
         }
         self.scratch.extend_from_slice(&input.buf[p..span.end]);
@@ -338,7 +339,11 @@ fn extract<'i>(
     row.derived = timings::derive(&row.phases, row.time, input.producer_ssl_additive);
     // Tracking IDs: the first configured header found, request then response.
     'outer: for name in &config.tracking_headers {
-        for (hname, hvalue) in row.request_headers.iter().chain(row.response_headers.iter()) {
+        for (hname, hvalue) in row
+            .request_headers
+            .iter()
+            .chain(row.response_headers.iter())
+        {
             if hname.eq_ignore_ascii_case(name) {
                 if let Some(id) = tracking::id_from_value(name, hvalue) {
                     row.tracking_id = Some(Cow::Owned(id.to_owned()));
@@ -370,7 +375,12 @@ fn headers<'i>(
     }
 }
 
-fn request<'i>(st: &Strings<'i, '_>, config: &ParseConfig, v: &Value<'_, 'i>, row: &mut EntryRow<'i>) {
+fn request<'i>(
+    st: &Strings<'i, '_>,
+    config: &ParseConfig,
+    v: &Value<'_, 'i>,
+    row: &mut EntryRow<'i>,
+) {
     let Some(obj) = v.as_object() else { return };
     let mut version = None;
     for (key, x) in obj.iter() {
@@ -385,7 +395,7 @@ fn request<'i>(st: &Strings<'i, '_>, config: &ParseConfig, v: &Value<'_, 'i>, ro
                     changed.map_or(u, Cow::Owned)
                 });
             }
-            "httpVersion" => version = st.text(&x),
+            "httpVersion" => version = non_empty(st.text(&x)),
             "headers" => headers(st, config, &x, &mut row.request_headers),
             "headersSize" => row.sizes[0] = size(st.num(&x)),
             "bodySize" => row.sizes[1] = size(st.num(&x)),
@@ -398,8 +408,15 @@ fn request<'i>(st: &Strings<'i, '_>, config: &ParseConfig, v: &Value<'_, 'i>, ro
 }
 
 /// Fills the response columns; returns whether the response says it came from a cache.
-fn response<'i>(st: &Strings<'i, '_>, config: &ParseConfig, v: &Value<'_, 'i>, row: &mut EntryRow<'i>) -> bool {
-    let Some(obj) = v.as_object() else { return false };
+fn response<'i>(
+    st: &Strings<'i, '_>,
+    config: &ParseConfig,
+    v: &Value<'_, 'i>,
+    row: &mut EntryRow<'i>,
+) -> bool {
+    let Some(obj) = v.as_object() else {
+        return false;
+    };
     let mut cache = false;
     let mut transfer = None;
     for (key, x) in obj.iter() {

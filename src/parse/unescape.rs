@@ -4,7 +4,8 @@ use std::borrow::Cow;
 
 fn hex4(b: &[u8]) -> Option<u32> {
     let s = b.get(..4)?;
-    s.iter().try_fold(0u32, |acc, &c| Some(acc * 16 + (c as char).to_digit(16)?))
+    s.iter()
+        .try_fold(0u32, |acc, &c| Some(acc * 16 + (c as char).to_digit(16)?))
 }
 
 /// Unescapes the raw bytes between a JSON string's quotes. Lone UTF-16 surrogates (as
@@ -134,7 +135,10 @@ mod tests {
 
     #[test]
     fn unescapes() {
-        assert_eq!(unescape_lossy(br"a\nb\u00e9\ud83d\ude00"), "a\nb\u{e9}\u{1F600}");
+        assert_eq!(
+            unescape_lossy(br"a\nb\u00e9\ud83d\ude00"),
+            "a\nb\u{e9}\u{1F600}"
+        );
         assert_eq!(unescape_lossy(br"x\ud83dy"), "x\u{FFFD}y");
         assert_eq!(unescape_lossy(br#"\"q\"\\"#), "\"q\"\\");
     }
@@ -143,7 +147,10 @@ mod tests {
     fn repairs() {
         let mut b = br#"{"a":"\ud83d","b":"\ud83d\ude00","c":"\\ud83d","d":"\udc00"}"#.to_vec();
         assert_eq!(repair_in_place(&mut b), 2);
-        assert_eq!(&b[..], br#"{"a":"\ufffd","b":"\ud83d\ude00","c":"\\ud83d","d":"\ufffd"}"#);
+        assert_eq!(
+            &b[..],
+            br#"{"a":"\ufffd","b":"\ud83d\ude00","c":"\\ud83d","d":"\ufffd"}"#
+        );
         let mut b = b"{\"a\":\"\xff\"}".to_vec();
         assert_eq!(repair_in_place(&mut b), 1);
         assert_eq!(&b[..], b"{\"a\":\"?\"}");

@@ -87,10 +87,13 @@ impl AtomicFile {
     /// # Errors
     /// When the handle cannot be duplicated.
     pub fn reopen(&self) -> Result<std::fs::File> {
-        self.temp.as_file().try_clone().map_err(|source| Error::Write {
-            path: self.path.clone(),
-            source,
-        })
+        self.temp
+            .as_file()
+            .try_clone()
+            .map_err(|source| Error::Write {
+                path: self.path.clone(),
+                source,
+            })
     }
 
     /// Flushes to disk and renames into place.
@@ -105,9 +108,7 @@ impl AtomicFile {
         };
         self.temp.as_file_mut().flush().map_err(werr)?;
         self.temp.as_file().sync_all().map_err(werr)?;
-        self.temp
-            .persist(&self.path)
-            .map_err(|e| werr(e.error))?;
+        self.temp.persist(&self.path).map_err(|e| werr(e.error))?;
         Ok(())
     }
 }

@@ -35,7 +35,9 @@ pub struct ParquetSink {
 
 impl std::fmt::Debug for ParquetSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ParquetSink").field("out", &self.out.path()).finish_non_exhaustive()
+        f.debug_struct("ParquetSink")
+            .field("out", &self.out.path())
+            .finish_non_exhaustive()
     }
 }
 
@@ -109,9 +111,14 @@ impl ParquetSink {
             .column(col)
             .as_any()
             .downcast_ref::<TimestampMicrosecondArray>()
-            .map(|a| (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i))).collect::<Vec<_>>())
+            .map(|a| {
+                (0..a.len())
+                    .map(|i| a.is_valid(i).then(|| a.value(i)))
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default();
-        let mut order: Vec<u32> = (0..u32::try_from(batch.num_rows()).unwrap_or(u32::MAX)).collect();
+        let mut order: Vec<u32> =
+            (0..u32::try_from(batch.num_rows()).unwrap_or(u32::MAX)).collect();
         order.sort_by_key(|&i| match ts.get(i as usize).copied().flatten() {
             Some(t) => (0, t),
             None => (1, 0),
@@ -143,7 +150,9 @@ impl Sink for ParquetSink {
         self.pending_rows += batch.num_rows();
         self.pending_bytes += batch.get_array_memory_size();
         self.pending.push(batch.clone());
-        if self.pending_rows >= DEFAULT_ROW_GROUP_ROWS || self.pending_bytes >= DEFAULT_ROW_GROUP_BYTES {
+        if self.pending_rows >= DEFAULT_ROW_GROUP_ROWS
+            || self.pending_bytes >= DEFAULT_ROW_GROUP_BYTES
+        {
             self.flush_row_group()?;
         }
         Ok(())
@@ -155,28 +164,51 @@ impl Sink for ParquetSink {
             ("harx.version", env!("CARGO_PKG_VERSION").to_owned()),
             ("harx.schema_version", SCHEMA_VERSION.to_owned()),
             ("harx.sanitized", meta.sanitized.to_string()),
-            ("harx.sorted", if self.globally_sorted { "file" } else { "row_group" }.to_owned()),
+            (
+                "harx.sorted",
+                if self.globally_sorted {
+                    "file"
+                } else {
+                    "row_group"
+                }
+                .to_owned(),
+            ),
             (
                 "harx.sources",
-                meta.sources.iter().map(|(p, _, _)| p.as_str()).collect::<Vec<_>>().join("\n"),
+                meta.sources
+                    .iter()
+                    .map(|(p, _, _)| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
             ),
             (
                 "harx.source_bytes",
-                meta.sources.iter().map(|(_, n, _)| n.to_string()).collect::<Vec<_>>().join(","),
+                meta.sources
+                    .iter()
+                    .map(|(_, n, _)| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
             ),
         ];
         if meta.sources.iter().all(|(_, _, h)| h.is_some()) && !meta.sources.is_empty() {
             kv.push((
                 "harx.source_sha256",
-                meta.sources.iter().filter_map(|(_, _, h)| h.as_deref()).collect::<Vec<_>>().join(","),
+                meta.sources
+                    .iter()
+                    .filter_map(|(_, _, h)| h.as_deref())
+                    .collect::<Vec<_>>()
+                    .join(","),
             ));
         }
         for (k, v) in kv {
-            self.writer.append_key_value_metadata(KeyValue::new(k.to_owned(), v));
+            self.writer
+                .append_key_value_metadata(KeyValue::new(k.to_owned(), v));
         }
         let this = *self;
         let path = this.out.path().to_path_buf();
-        this.writer.close().map_err(|source| Error::Parquet { path, source })?;
+        this.writer
+            .close()
+            .map_err(|source| Error::Parquet { path, source })?;
         this.out.commit()
     }
 }

@@ -1,7 +1,10 @@
 //! The one canonical Arrow schema of the `entries` table, and the builder that fills it.
 
 use crate::har::timings::Phases;
-use arrow_array::builder::{BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
 use arrow_array::{ArrayRef, ListArray, RecordBatch, StructArray};
 use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
@@ -67,7 +70,13 @@ pub const COLUMNS: &[(&str, Kind)] = &[
 ];
 
 /// Columns whose values are nearly unique: Parquet dictionary encoding is switched off.
-pub const HIGH_CARDINALITY: &[&str] = &["url", "started_at_raw", "query", "tracking_id", "redirect_url"];
+pub const HIGH_CARDINALITY: &[&str] = &[
+    "url",
+    "started_at_raw",
+    "query",
+    "tracking_id",
+    "redirect_url",
+];
 
 /// The kind of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +105,11 @@ fn header_struct_fields() -> Fields {
 }
 
 fn header_item_field() -> Arc<Field> {
-    Arc::new(Field::new("element", DataType::Struct(header_struct_fields()), false))
+    Arc::new(Field::new(
+        "element",
+        DataType::Struct(header_struct_fields()),
+        false,
+    ))
 }
 
 impl Kind {
@@ -121,7 +134,15 @@ pub fn entries_schema() -> SchemaRef {
             let fields: Vec<Field> = COLUMNS
                 .iter()
                 .map(|&(name, kind)| {
-                    let nullable = !matches!(name, "source_file" | "entry_index" | "status_class" | "from_cache" | "request_headers" | "response_headers");
+                    let nullable = !matches!(
+                        name,
+                        "source_file"
+                            | "entry_index"
+                            | "status_class"
+                            | "from_cache"
+                            | "request_headers"
+                            | "response_headers"
+                    );
                     Field::new(name, kind.data_type(), nullable)
                 })
                 .collect();
@@ -214,7 +235,8 @@ impl HeaderCol {
             self.values.append_value(v);
         }
         let last = self.offsets.last().copied().unwrap_or(0);
-        self.offsets.push(last + i32::try_from(h.len()).unwrap_or(i32::MAX));
+        self.offsets
+            .push(last + i32::try_from(h.len()).unwrap_or(i32::MAX));
     }
 
     fn finish(&mut self) -> ArrayRef {
@@ -225,7 +247,12 @@ impl HeaderCol {
         let values = Arc::new(self.values.finish()) as ArrayRef;
         let items = StructArray::new(header_struct_fields(), vec![names, values], None);
         let offsets = OffsetBuffer::new(std::mem::take(&mut self.offsets).into());
-        Arc::new(ListArray::new(header_item_field(), offsets, Arc::new(items), None))
+        Arc::new(ListArray::new(
+            header_item_field(),
+            offsets,
+            Arc::new(items),
+            None,
+        ))
     }
 }
 
@@ -261,11 +288,17 @@ impl EntryBatchBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         Self {
-            strs: (0..count(Kind::Str)).map(|_| StringBuilder::new()).collect(),
+            strs: (0..count(Kind::Str))
+                .map(|_| StringBuilder::new())
+                .collect(),
             i64s: (0..count(Kind::I64)).map(|_| Int64Builder::new()).collect(),
             i32s: (0..count(Kind::I32)).map(|_| Int32Builder::new()).collect(),
-            f64s: (0..count(Kind::F64)).map(|_| Float64Builder::new()).collect(),
-            bools: (0..count(Kind::Bool)).map(|_| BooleanBuilder::new()).collect(),
+            f64s: (0..count(Kind::F64))
+                .map(|_| Float64Builder::new())
+                .collect(),
+            bools: (0..count(Kind::Bool))
+                .map(|_| BooleanBuilder::new())
+                .collect(),
             ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
             ..Self::default()
         }
@@ -290,8 +323,12 @@ impl EntryBatchBuilder {
     pub fn append(&mut self, file: &FileContext, row: &EntryRow<'_>) {
         let url = row.url.as_deref();
         let parts = url.map(crate::har::url::split_url).unwrap_or_default();
-        let http_version = row.http_version_raw.as_deref().and_then(crate::har::normalize_http_version);
+        let http_version = row
+            .http_version_raw
+            .as_deref()
+            .and_then(crate::har::normalize_http_version);
         let scheme = parts.scheme.map(str::to_ascii_lowercase);
+        let host = parts.host.map(str::to_ascii_lowercase);
         let status_class = crate::har::status_class(row.status);
         let strs: [Option<&str>; 25] = [
             Some(&file.source_file),
@@ -302,7 +339,7 @@ impl EntryBatchBuilder {
             row.method.as_deref(),
             url,
             scheme.as_deref(),
-            parts.host,
+            host.as_deref(),
             parts.path,
             parts.query,
             http_version,
@@ -373,11 +410,26 @@ impl EntryBatchBuilder {
     /// # Errors
     /// Only on an internal mismatch between the builder and the schema.
     pub fn finish(&mut self) -> Result<RecordBatch, arrow_schema::ArrowError> {
-        let mut strs = self.strs.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef);
-        let mut i64s = self.i64s.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef);
-        let mut i32s = self.i32s.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef);
-        let mut f64s = self.f64s.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef);
-        let mut bools = self.bools.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef);
+        let mut strs = self
+            .strs
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef);
+        let mut i64s = self
+            .i64s
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef);
+        let mut i32s = self
+            .i32s
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef);
+        let mut f64s = self
+            .f64s
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef);
+        let mut bools = self
+            .bools
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef);
         let mut ts = Some(Arc::new(self.ts.finish()) as ArrayRef);
         let mut headers = [self.req_headers.finish(), self.resp_headers.finish()].into_iter();
         let mut cols: Vec<ArrayRef> = Vec::with_capacity(COLUMNS.len());

@@ -31,7 +31,9 @@ pub struct TextSink {
 
 impl std::fmt::Debug for TextSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TextSink").field("format", &self.format).finish_non_exhaustive()
+        f.debug_struct("TextSink")
+            .field("format", &self.format)
+            .finish_non_exhaustive()
     }
 }
 
@@ -116,9 +118,16 @@ fn cell_json(col: &ArrayRef, row: usize, out: &mut String) {
             Some(s) => out.push_str(&s),
             None => out.push_str("null"),
         },
-        DataType::Boolean => out.push_str(if col.as_boolean().value(row) { "true" } else { "false" }),
+        DataType::Boolean => out.push_str(if col.as_boolean().value(row) {
+            "true"
+        } else {
+            "false"
+        }),
         DataType::Timestamp(_, _) => {
-            json_string(out, &format_timestamp_us(col.as_primitive::<TimestampMicrosecondType>().value(row)));
+            json_string(
+                out,
+                &format_timestamp_us(col.as_primitive::<TimestampMicrosecondType>().value(row)),
+            );
         }
         DataType::List(_) => {
             let list = col.as_list::<i32>();
@@ -150,7 +159,9 @@ fn cell_csv(col: &ArrayRef, row: usize, out: &mut String) {
     match col.data_type() {
         DataType::Utf8 => csv_field(out, col.as_string::<i32>().value(row)),
         DataType::Timestamp(_, _) => {
-            out.push_str(&format_timestamp_us(col.as_primitive::<TimestampMicrosecondType>().value(row)));
+            out.push_str(&format_timestamp_us(
+                col.as_primitive::<TimestampMicrosecondType>().value(row),
+            ));
         }
         DataType::List(_) => {
             let mut s = String::new();
@@ -237,7 +248,11 @@ impl Sink for TextSink {
 
     fn finish(mut self: Box<Self>, _meta: &RunMeta) -> Result<()> {
         if self.format == TextFormat::Csv && !self.wrote_header {
-            let header = super::schema::COLUMNS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(",");
+            let header = super::schema::COLUMNS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(",");
             writeln!(self.w, "{header}").map_err(|e| self.werr(e))?;
         }
         self.w.flush().map_err(|e| self.werr(e))?;
@@ -254,7 +269,10 @@ mod tests {
 
     #[test]
     fn timestamps_and_escapes() {
-        assert_eq!(format_timestamp_us(1_680_134_454_250_000), "2023-03-30T00:00:54.250000Z");
+        assert_eq!(
+            format_timestamp_us(1_680_134_454_250_000),
+            "2023-03-30T00:00:54.250000Z"
+        );
         assert_eq!(format_timestamp_us(-1), "1969-12-31T23:59:59.999999Z");
         let mut s = String::new();
         json_string(&mut s, "a\"b\\\n\u{1}é");

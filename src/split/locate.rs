@@ -70,7 +70,7 @@ fn members(
         match buf.get(p) {
             None => return Ok(Step::Eof),
             Some(b'"') => {}
-            Some(_) => return err(p, "expected a quoted object key"),
+            Some(_) => return err(p, "invalid JSON: expected a quoted object key"),
         }
         let Some(kend) = skip_string(buf, p) else {
             return Ok(Step::Eof);
@@ -80,7 +80,7 @@ fn members(
         match buf.get(p) {
             None => return Ok(Step::Eof),
             Some(b':') => {}
-            Some(_) => return err(p, "expected ':' after an object key"),
+            Some(_) => return err(p, "invalid JSON: expected ':' after an object key"),
         }
         p = ws(buf, p + 1);
         if p >= buf.len() {
@@ -95,7 +95,7 @@ fn members(
             None => return Ok(Step::Eof),
             Some(b',') => p = ws(buf, p + 1),
             Some(b'}') => return Ok(Step::Next(p + 1)),
-            Some(_) => return err(p, "expected ',' or '}' in an object"),
+            Some(_) => return err(p, "invalid JSON: expected ',' or '}' in an object"),
         }
     }
 }
@@ -167,11 +167,15 @@ mod tests {
 
     #[test]
     fn finds_parts_in_any_order() {
-        let s = br#"{"log":{"entries":[{"a":1}],"creator":{"name":"x"},"pages":[],"version":"1.2"}}"#;
+        let s =
+            br#"{"log":{"entries":[{"a":1}],"creator":{"name":"x"},"pages":[],"version":"1.2"}}"#;
         let l = locate(s).unwrap_or_default();
         assert_eq!(l.entries_body, Some(19));
         assert_eq!(l.version, Some(72..77));
-        assert_eq!(&s[l.creator.clone().unwrap_or_default()], br#"{"name":"x"}"#);
+        assert_eq!(
+            &s[l.creator.clone().unwrap_or_default()],
+            br#"{"name":"x"}"#
+        );
         assert_eq!(&s[l.pages.clone().unwrap_or_default()], b"[]");
         assert!(!l.truncated);
     }

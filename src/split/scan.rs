@@ -197,7 +197,10 @@ pub fn split_entries(
         if start_in && quote != 0 {
             let close = p + quote.trailing_zeros() as usize;
             if close - str_open > LONG_STRING_BYTES && depth >= 2 {
-                longs.push(LongString { open: str_open, close });
+                longs.push(LongString {
+                    open: str_open,
+                    close,
+                });
             }
         }
         in_string = inside >> 63 == 1;
@@ -333,7 +336,11 @@ mod tests {
         let mut spans = Vec::new();
         let mut longs = Vec::new();
         let stop = split_entries(s.as_bytes(), 1, 0, usize::MAX, &mut spans, &mut longs);
-        (spans.iter().map(|s| (s.start, s.end)).collect(), stop, longs)
+        (
+            spans.iter().map(|s| (s.start, s.end)).collect(),
+            stop,
+            longs,
+        )
     }
 
     #[test]
@@ -343,7 +350,11 @@ mod tests {
         let texts: Vec<&str> = spans.iter().map(|&(a, b)| &s[a..b]).collect();
         assert_eq!(
             texts,
-            vec![r#"{"a":"}\"{"}"#, r#"{"b":[1,{"c":"\\"}]}"#, r#"{"d":"[\\\"]"}"#]
+            vec![
+                r#"{"a":"}\"{"}"#,
+                r#"{"b":[1,{"c":"\\"}]}"#,
+                r#"{"d":"[\\\"]"}"#
+            ]
         );
         assert_eq!(stop, SplitStop::End(s.len() - 1));
     }

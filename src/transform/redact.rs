@@ -7,105 +7,141 @@ use std::borrow::Cow;
 /// What a redacted value is replaced with.
 pub const REDACTED: &str = "[REDACTED]";
 
-/// Header names whose whole value is secret (compared case-insensitively).
-const SECRET_HEADERS: &[&str] = &[
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "set-cookie",
-    "set-cookie2",
-    "x-api-key",
-    "api-key",
-    "apikey",
-    "x-auth-token",
-    "x-access-token",
-    "x-amz-security-token",
-    "x-goog-api-key",
-    "x-csrf-token",
-    "x-xsrf-token",
-    "x-csrftoken",
-    "x-vault-token",
-    "private-token",
-    "x-functions-key",
-    "ocp-apim-subscription-key",
-];
-
-/// Words that make a header or parameter name secret when they appear as a whole word
-/// (split on `-`, `_`, `.` and case changes are not considered): `x-session-token` is
-/// secret, `author` and `keyboard` are not.
-const SECRET_WORDS: &[&str] = &[
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "pwd",
-    "apikey",
-    "api_key",
-    "credential",
-    "credentials",
-    "signature",
-    "sig",
-    "jwt",
-    "session",
-    "sessionid",
-    "sid",
-    "auth",
-    "csrf",
-    "xsrf",
-    "assertion",
-    "samlresponse",
-    "samlrequest",
-];
-
-/// Query/fragment parameter names that are secret as a whole.
-const SECRET_PARAMS: &[&str] = &[
-    "code",
-    "key",
-    "access_token",
-    "id_token",
-    "refresh_token",
-    "client_secret",
-    "api_key",
-    "x-amz-signature",
-    "x-amz-credential",
-    "x-amz-security-token",
-    "x-goog-signature",
-    "x-goog-credential",
-    "sv",
-];
-
-fn word_secret(name: &str) -> bool {
-    name.split(['-', '_', '.', ' '])
-        .any(|w| SECRET_WORDS.iter().any(|s| w.eq_ignore_ascii_case(s)))
+/// How a header's value is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeaderClass {
+    /// Not secret.
+    Plain,
+    /// Holds a URL: secret parameters and passwords inside it are redacted.
+    Url,
+    /// `Authorization`-like: the scheme word stays.
+    Credentials,
+    /// `Cookie`: names stay.
+    Cookie,
+    /// `Set-Cookie`: the name and the attributes stay.
+    SetCookie,
+    /// The whole value is secret.
+    Secret,
 }
 
-/// Whether a header's value must be redacted.
+/// Whether one word of a name (lower-case) makes it secret: `x-session-token` is secret,
+/// `author` and `keyboard` are not.
+fn secret_word(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"token"
+            | b"secret"
+            | b"password"
+            | b"passwd"
+            | b"pwd"
+            | b"apikey"
+            | b"credential"
+            | b"credentials"
+            | b"signature"
+            | b"sig"
+            | b"jwt"
+            | b"session"
+            | b"sessionid"
+            | b"sid"
+            | b"auth"
+            | b"csrf"
+            | b"xsrf"
+            | b"csrftoken"
+            | b"xsrftoken"
+            | b"assertion"
+            | b"samlresponse"
+            | b"samlrequest"
+            | b"otp"
+            | b"pin"
+    )
+}
+
+fn words_secret(lower: &[u8]) -> bool {
+    lower
+        .split(|c| matches!(c, b'-' | b'_' | b'.' | b' '))
+        .any(secret_word)
+}
+
+/// Lower-cases `name` into `buf` (names longer than the buffer are cut; every rule name
+/// is shorter).
+fn lower<'b>(name: &str, buf: &'b mut [u8; 64]) -> &'b [u8] {
+    let b = name.as_bytes();
+    let n = b.len().min(buf.len());
+    for (d, s) in buf.iter_mut().zip(&b[..n]) {
+        *d = s.to_ascii_lowercase();
+    }
+    &buf[..n]
+}
+
+fn header_class(name: &str) -> HeaderClass {
+    let mut buf = [0u8; 64];
+    let l = lower(name, &mut buf);
+    match l {
+        b"authorization" | b"proxy-authorization" => HeaderClass::Credentials,
+        b"cookie" => HeaderClass::Cookie,
+        b"set-cookie" | b"set-cookie2" => HeaderClass::SetCookie,
+        b":path" | b"referer" | b"location" | b"content-location" | b"refresh" => HeaderClass::Url,
+        b"x-api-key"
+        | b"api-key"
+        | b"x-amz-security-token"
+        | b"x-goog-api-key"
+        | b"x-vault-token"
+        | b"private-token"
+        | b"x-functions-key"
+        | b"ocp-apim-subscription-key"
+        | b"x-csrftoken" => HeaderClass::Secret,
+        _ if words_secret(l) => HeaderClass::Secret,
+        _ => HeaderClass::Plain,
+    }
+}
+
+/// Whether a header's value is secret as a whole or in part (cookies, credentials).
 pub fn is_secret_header(name: &str) -> bool {
-    SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s)) || word_secret(name)
+    !matches!(header_class(name), HeaderClass::Plain | HeaderClass::Url)
 }
 
 /// Whether a query, fragment or form parameter's value must be redacted.
 pub fn is_secret_param(name: &str) -> bool {
+    let mut buf = [0u8; 64];
+    let l = lower(name, &mut buf);
     // `sig`/`sv` belong to pre-signed URLs; whole-name and whole-word matches only.
-    SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s)) || word_secret(name)
+    matches!(
+        l,
+        b"code"
+            | b"key"
+            | b"access_token"
+            | b"id_token"
+            | b"refresh_token"
+            | b"client_secret"
+            | b"api_key"
+            | b"x-amz-signature"
+            | b"x-amz-credential"
+            | b"x-amz-security-token"
+            | b"x-goog-signature"
+            | b"x-goog-credential"
+            | b"sv"
+    ) || words_secret(l)
 }
 
 /// Redacts a header value, keeping what is not secret: the scheme word of
-/// `Authorization`, cookie names, and `Set-Cookie` attributes.
+/// `Authorization`, cookie names, `Set-Cookie` attributes, and the non-secret parts of
+/// URLs in `Referer`, `Location` and `:path`.
 pub fn header_value<'a>(name: &str, value: Cow<'a, str>) -> Cow<'a, str> {
-    if !is_secret_header(name) {
+    let class = header_class(name);
+    if class == HeaderClass::Plain || value.is_empty() {
         return value;
     }
-    if value.is_empty() {
-        return value;
-    }
-    let lname = name.to_ascii_lowercase();
-    match lname.as_str() {
-        "authorization" | "proxy-authorization" => match value.trim().split_once(' ') {
+    match class {
+        HeaderClass::Plain => value,
+        HeaderClass::Url => match url(&value) {
+            Cow::Borrowed(_) => value,
+            Cow::Owned(o) => Cow::Owned(o),
+        },
+        HeaderClass::Credentials => match value.trim().split_once(' ') {
             Some((scheme, _)) => Cow::Owned(format!("{scheme} {REDACTED}")),
             None => Cow::Borrowed(REDACTED),
         },
-        "cookie" => Cow::Owned(
+        HeaderClass::Cookie => Cow::Owned(
             value
                 .split(';')
                 .map(|pair| match pair.split_once('=') {
@@ -115,12 +151,14 @@ pub fn header_value<'a>(name: &str, value: Cow<'a, str>) -> Cow<'a, str> {
                 .collect::<Vec<_>>()
                 .join(";"),
         ),
-        "set-cookie" | "set-cookie2" => Cow::Owned(
+        HeaderClass::SetCookie => Cow::Owned(
             // Several cookies may be folded into one value with newlines (Chrome does).
             value
                 .split('\n')
                 .map(|line| {
-                    let (first, attrs) = line.split_once(';').map_or((line, None), |(a, b)| (a, Some(b)));
+                    let (first, attrs) = line
+                        .split_once(';')
+                        .map_or((line, None), |(a, b)| (a, Some(b)));
                     let first = match first.split_once('=') {
                         Some((n, _)) => format!("{n}={REDACTED}"),
                         None => REDACTED.to_owned(),
@@ -133,7 +171,7 @@ pub fn header_value<'a>(name: &str, value: Cow<'a, str>) -> Cow<'a, str> {
                 .collect::<Vec<_>>()
                 .join("\n"),
         ),
-        _ => Cow::Borrowed(REDACTED),
+        HeaderClass::Secret => Cow::Borrowed(REDACTED),
     }
 }
 
@@ -197,7 +235,11 @@ pub fn url(u: &str) -> Cow<'_, str> {
             let userinfo = &u[after..after + at];
             if let Some((user, pw)) = userinfo.split_once(':') {
                 if !pw.is_empty() {
-                    out = Some(format!("{}{user}:{REDACTED}{}", &u[..after], &u[after + at..]));
+                    out = Some(format!(
+                        "{}{user}:{REDACTED}{}",
+                        &u[..after],
+                        &u[after + at..]
+                    ));
                 }
             }
         }
@@ -240,20 +282,37 @@ mod tests {
         assert!(!is_secret_header("Keyboard"));
         assert!(!is_secret_header("TrackingID"));
         assert!(!is_secret_header("WWW-Authenticate"));
-        assert_eq!(header_value("authorization", "Bearer abc.def".into()), "Bearer [REDACTED]");
-        assert_eq!(header_value("Cookie", "a=1; b=2".into()), "a=[REDACTED]; b=[REDACTED]");
+        assert_eq!(
+            header_value("authorization", "Bearer abc.def".into()),
+            "Bearer [REDACTED]"
+        );
+        assert_eq!(
+            header_value("Cookie", "a=1; b=2".into()),
+            "a=[REDACTED]; b=[REDACTED]"
+        );
         assert_eq!(
             header_value("set-cookie", "sid=xyz; Path=/; HttpOnly".into()),
             "sid=[REDACTED]; Path=/; HttpOnly"
         );
         assert_eq!(header_value("x-request-id", "abc".into()), "abc");
+        assert_eq!(
+            header_value(":path", "/a?token=1&b=2".into()),
+            "/a?token=[REDACTED]&b=2"
+        );
+        assert_eq!(header_value("X-Api-Key", "k".into()), "[REDACTED]");
     }
 
     #[test]
     fn urls() {
-        assert_eq!(url("https://h/p?a=1&token=xyz#access_token=q"), "https://h/p?a=1&token=[REDACTED]#access_token=[REDACTED]");
+        assert_eq!(
+            url("https://h/p?a=1&token=xyz#access_token=q"),
+            "https://h/p?a=1&token=[REDACTED]#access_token=[REDACTED]"
+        );
         assert_eq!(url("https://u:pw@h/p"), "https://u:[REDACTED]@h/p");
-        assert_eq!(url("https://h/p?X-Amz-Signature=ab&x=1"), "https://h/p?X-Amz-Signature=[REDACTED]&x=1");
+        assert_eq!(
+            url("https://h/p?X-Amz-Signature=ab&x=1"),
+            "https://h/p?X-Amz-Signature=[REDACTED]&x=1"
+        );
         assert!(matches!(url("https://h/p?a=1"), Cow::Borrowed(_)));
         assert_eq!(url("https://h/p?author=me"), "https://h/p?author=me");
     }

@@ -37,11 +37,23 @@ mod tests {
     #[test]
     fn values() {
         assert_eq!(
-            id_from_value("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            id_from_value(
+                "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            ),
             Some("4bf92f3577b34da6a3ce929d0e0e4736")
         );
-        assert_eq!(id_from_value("X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"), Some("1-5759e988-bd862e3fe1be46a994272793"));
-        assert_eq!(id_from_value("TrackingID", " WEBEX_abc_12 "), Some("WEBEX_abc_12"));
+        assert_eq!(
+            id_from_value(
+                "X-Amzn-Trace-Id",
+                "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
+            ),
+            Some("1-5759e988-bd862e3fe1be46a994272793")
+        );
+        assert_eq!(
+            id_from_value("TrackingID", " WEBEX_abc_12 "),
+            Some("WEBEX_abc_12")
+        );
         assert_eq!(id_from_value("x-request-id", ""), None);
     }
 }
