@@ -1,3 +1,4 @@
+#![allow(missing_docs)]
 //! Criterion benchmarks of the pipeline stages on generated HARs, in bytes per second.
 //!
 //! `cargo bench --bench pipeline` (add `-- split` to run one group).
@@ -119,5 +120,9 @@ fn benches(c: &mut Criterion) {
     }
 }
 
-criterion_group!(pipeline, benches);
+criterion_group! {
+    name = pipeline;
+    config = Criterion::default();
+    targets = benches
+}
 criterion_main!(pipeline);

@@ -94,6 +94,9 @@ impl Rng {
         let i = self.below(items.len() as u64) as usize;
         &items[i]
     }
+    fn word(&mut self, items: &[&'static str]) -> &'static str {
+        self.pick::<&str>(items)
+    }
     fn hex(&mut self, n: usize) -> String {
         let mut s = String::with_capacity(n);
         while s.len() < n {
@@ -260,12 +263,12 @@ impl Gen {
             "html" => {
                 let n = rng.size(20_000.0, 500, 300_000);
                 s.push_str("<!doctype html>\n<html><head><title>");
-                s.push_str(*rng.pick(NON_ASCII));
+                s.push_str(rng.word(NON_ASCII));
                 s.push_str("</title></head>\n<body>\n");
                 while (s.len() as u64) < n {
-                    let _ = write!(
+                    let _ = writeln!(
                         s,
-                        "<div class=\"row\" data-id=\"{}\">{} \\ {}</div>\n",
+                        "<div class=\"row\" data-id=\"{}\">{} \\ {}</div>",
                         rng.below(1_000_000),
                         rng.pick(WORDS),
                         rng.pick(NON_ASCII)
@@ -278,9 +281,9 @@ impl Gen {
             "js" => {
                 let n = rng.size(60_000.0, 1_000, 600_000);
                 while (s.len() as u64) < n {
-                    let _ = write!(
+                    let _ = writeln!(
                         s,
-                        "function f{}(a,b){{return a.replace(/\\s+/g, \"{}\")+'\\n'+b;}}\n",
+                        "function f{}(a,b){{return a.replace(/\\s+/g, \"{}\")+'\\n'+b;}}",
                         rng.below(100_000),
                         rng.pick(WORDS)
                     );
@@ -289,9 +292,9 @@ impl Gen {
             "css" => {
                 let n = rng.size(15_000.0, 200, 200_000);
                 while (s.len() as u64) < n {
-                    let _ = write!(
+                    let _ = writeln!(
                         s,
-                        ".c{} {{ content: \"{}\"; color: #{}; }}\n",
+                        ".c{} {{ content: \"{}\"; color: #{}; }}",
                         rng.below(10_000),
                         rng.pick(NON_ASCII),
                         rng.hex(6)
@@ -404,7 +407,7 @@ impl Gen {
         );
         if self.rng.chance(0.1) {
             path.push('/');
-            path.push_str(*self.rng.pick(NON_ASCII));
+            path.push_str(self.rng.word(NON_ASCII));
         }
         let mut query = format!("v={}&q={}", self.rng.below(100), self.rng.pick(WORDS));
         if self.rng.chance(0.1) {
@@ -615,7 +618,7 @@ impl Gen {
             }
         );
         if failed {
-            jstr(out, *self.rng.pick(ERRORS));
+            jstr(out, self.rng.word(ERRORS));
         } else {
             out.push_str("null");
         }
@@ -722,7 +725,7 @@ pub fn generate(opts: &SynthOptions, w: &mut dyn Write) -> io::Result<SynthSumma
             buf.push_str("\n      ");
         }
         let page = (i / per_page).min(n_pages - 1);
-        if i % per_page == 0 {
+        if i.is_multiple_of(per_page) {
             g.clock_ms = page_starts[page].0;
         }
         let style = page_starts[page].1;

@@ -128,7 +128,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
         let t0 = Instant::now();
         let mut progress = |done: u64, total: u64| {
             if show_progress {
-                let pct = if total == 0 { 100 } else { done * 100 / total };
+                let pct = (done * 100).checked_div(total).unwrap_or(100);
                 let mbps = mb_per_s(done, t0.elapsed().as_secs_f64());
                 eprint!(
                     "\r\x1b[2K[{}/{total_files}] {} {pct:>3}% {mbps:.0} MB/s",

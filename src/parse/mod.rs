@@ -344,12 +344,12 @@ fn extract<'i>(
             .iter()
             .chain(row.response_headers.iter())
         {
-            if hname.eq_ignore_ascii_case(name) {
-                if let Some(id) = tracking::id_from_value(name, hvalue) {
-                    row.tracking_id = Some(Cow::Owned(id.to_owned()));
-                    row.tracking_header = Some(hname.clone());
-                    break 'outer;
-                }
+            if hname.eq_ignore_ascii_case(name)
+                && let Some(id) = tracking::id_from_value(name, hvalue)
+            {
+                row.tracking_id = Some(Cow::Owned(id.to_owned()));
+                row.tracking_header = Some(hname.clone());
+                break 'outer;
             }
         }
     }
@@ -446,10 +446,8 @@ fn response<'i>(
                     }
                 });
             }
-            "_error" | "_failureText" => {
-                if row.error.is_none() {
-                    row.error = non_empty(st.text(&x));
-                }
+            "_error" | "_failureText" if row.error.is_none() => {
+                row.error = non_empty(st.text(&x));
             }
             "_fulfilledBy" => cache |= st.get(&x).is_some_and(|s| s.contains("cache")),
             "content" => {

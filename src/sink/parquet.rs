@@ -125,10 +125,10 @@ impl ParquetSink {
         });
         let min = ts.iter().flatten().min().copied();
         let max = ts.iter().flatten().max().copied();
-        if let (Some(prev), Some(min)) = (self.last_max, min) {
-            if min < prev {
-                self.globally_sorted = false;
-            }
+        if let (Some(prev), Some(min)) = (self.last_max, min)
+            && min < prev
+        {
+            self.globally_sorted = false;
         }
         self.last_max = self.last_max.max(max);
         let sorted = if order.windows(2).all(|w| w[0] < w[1]) {

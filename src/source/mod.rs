@@ -104,7 +104,7 @@ impl Container {
             [0x1f, 0x8b, ..] => Self::Gzip,
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Self::Zstd,
             // zlib: CMF 0x78 and a header checksum divisible by 31.
-            [0x78, flg, ..] if (0x7800u16 | u16::from(*flg)) % 31 == 0 => Self::Zlib,
+            [0x78, flg, ..] if (0x7800u16 | u16::from(*flg)).is_multiple_of(31) => Self::Zlib,
             _ => Self::Plain,
         }
     }

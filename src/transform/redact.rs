@@ -233,14 +233,14 @@ pub fn url(u: &str) -> Cow<'_, str> {
             .map_or(u.len(), |i| after + i);
         if let Some(at) = u[after..auth_end].rfind('@') {
             let userinfo = &u[after..after + at];
-            if let Some((user, pw)) = userinfo.split_once(':') {
-                if !pw.is_empty() {
-                    out = Some(format!(
-                        "{}{user}:{REDACTED}{}",
-                        &u[..after],
-                        &u[after + at..]
-                    ));
-                }
+            if let Some((user, pw)) = userinfo.split_once(':')
+                && !pw.is_empty()
+            {
+                out = Some(format!(
+                    "{}{user}:{REDACTED}{}",
+                    &u[..after],
+                    &u[after + at..]
+                ));
             }
         }
     }

@@ -22,10 +22,10 @@ pub fn id_from_value<'a>(name: &str, value: &'a str) -> Option<&'a str> {
     if name.eq_ignore_ascii_case("traceparent") {
         return v.split('-').nth(1).filter(|t| !t.is_empty());
     }
-    if name.eq_ignore_ascii_case("x-amzn-trace-id") {
-        if let Some(root) = v.split(';').find_map(|p| p.trim().strip_prefix("Root=")) {
-            return Some(root);
-        }
+    if name.eq_ignore_ascii_case("x-amzn-trace-id")
+        && let Some(root) = v.split(';').find_map(|p| p.trim().strip_prefix("Root="))
+    {
+        return Some(root);
     }
     Some(v)
 }

@@ -1,1 +1,4 @@
+//! Integration tests, one binary (see Cargo.toml `[[test]]`).
 
+mod cli;
+mod split;
