@@ -254,6 +254,7 @@ impl Pipeline {
         loop {
             spans.clear();
             longs.clear();
+            source.prefetch(pos, pos.saturating_add(config.window_bytes + (1 << 20)));
             let stop = split::split_entries(
                 buf,
                 pos,

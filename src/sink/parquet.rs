@@ -62,6 +62,19 @@ pub fn writer_properties() -> WriterProperties {
     for name in HIGH_CARDINALITY {
         b = b.set_column_dictionary_enabled(ColumnPath::from(*name), false);
     }
+    // Header values are mostly unique (ids, dates, tokens): no dictionary, and no min/max
+    // statistics nobody prunes on. Header names keep both.
+    for list in ["request_headers", "response_headers"] {
+        let value = ColumnPath::new(vec![
+            list.to_owned(),
+            "list".to_owned(),
+            "element".to_owned(),
+            "value".to_owned(),
+        ]);
+        b = b
+            .set_column_dictionary_enabled(value.clone(), false)
+            .set_column_statistics_enabled(value, EnabledStatistics::None);
+    }
     b.build()
 }
 
@@ -102,23 +115,21 @@ impl ParquetSink {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let batch = arrow_select::concat::concat_batches(&entries_schema(), &self.pending)?;
-        self.pending.clear();
+        let pending = std::mem::take(&mut self.pending);
         self.pending_rows = 0;
         self.pending_bytes = 0;
         let col = column_index("started_at").unwrap_or(0);
-        let ts = batch
-            .column(col)
-            .as_any()
-            .downcast_ref::<TimestampMicrosecondArray>()
-            .map(|a| {
-                (0..a.len())
-                    .map(|i| a.is_valid(i).then(|| a.value(i)))
-                    .collect::<Vec<_>>()
+        let ts: Vec<Option<i64>> = pending
+            .iter()
+            .flat_map(|b| {
+                let a = b
+                    .column(col)
+                    .as_any()
+                    .downcast_ref::<TimestampMicrosecondArray>();
+                (0..b.num_rows()).map(move |i| a.and_then(|a| a.is_valid(i).then(|| a.value(i))))
             })
-            .unwrap_or_default();
-        let mut order: Vec<u32> =
-            (0..u32::try_from(batch.num_rows()).unwrap_or(u32::MAX)).collect();
+            .collect();
+        let mut order: Vec<u32> = (0..u32::try_from(ts.len()).unwrap_or(u32::MAX)).collect();
         order.sort_by_key(|&i| match ts.get(i as usize).copied().flatten() {
             Some(t) => (0, t),
             None => (1, 0),
@@ -131,12 +142,17 @@ impl ParquetSink {
             self.globally_sorted = false;
         }
         self.last_max = self.last_max.max(max);
-        let sorted = if order.windows(2).all(|w| w[0] < w[1]) {
-            batch
+        if order.windows(2).all(|w| w[0] < w[1]) {
+            // Already in order (the usual case): no copy.
+            for b in &pending {
+                self.writer.write(b).map_err(|e| self.perr(e))?;
+            }
         } else {
-            arrow_select::take::take_record_batch(&batch, &UInt32Array::from(order))?
-        };
-        self.writer.write(&sorted).map_err(|e| self.perr(e))?;
+            let batch = arrow_select::concat::concat_batches(&entries_schema(), &pending)?;
+            drop(pending);
+            let sorted = arrow_select::take::take_record_batch(&batch, &UInt32Array::from(order))?;
+            self.writer.write(&sorted).map_err(|e| self.perr(e))?;
+        }
         self.writer.flush().map_err(|e| self.perr(e))?;
         Ok(())
     }

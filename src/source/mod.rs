@@ -76,6 +76,13 @@ impl Source {
         }
     }
 
+    /// Asks for the pages of `start..end` ahead of use, where that is possible.
+    pub fn prefetch(&self, start: usize, end: usize) {
+        if let Self::Mapped(m) = self {
+            m.prefetch(start, end);
+        }
+    }
+
     /// Drops consumed pages of `start..end` from memory where that is possible.
     pub fn release(&self, start: usize, end: usize) {
         if let Self::Mapped(m) = self {

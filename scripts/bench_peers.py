@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark of harx export against peers, run side by side on one machine.
+
+Each tool converts the same generated HAR to Parquet; runs are interleaved, repeated, and
+reported as medians. The machine is shared and noisy: CPU time (user+sys) is the stable
+figure, wall time is reported too. Peak RSS is the kernel's maxrss (VmHWM) from wait4.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run(cmd, env=None):
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    out = p.stdout.read().decode()
+    err = p.stderr.read().decode()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0,):
+        raise SystemExit(f"{cmd} failed ({code}):\n{err[-2000:]}")
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "user": ru.ru_utime, "sys": ru.ru_stime,
+            "rss_mib": ru.ru_maxrss / 1024, "out": out, "err": err}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--harx", required=True)
+    ap.add_argument("--input", required=True)
+    ap.add_argument("--out-dir", required=True)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--tools", default="cat,harx-t1,harx-t2,duckdb,python")
+    args = ap.parse_args()
+    size = os.path.getsize(args.input)
+    out = lambda name: os.path.join(args.out_dir, f"{name}.parquet")  # noqa: E731
+    tools = {
+        "cat": ["sh", "-c", f"cat '{args.input}' > /dev/null"],
+        "harx-t1": [args.harx, "export", args.input, "-o", out("harx1"), "--threads", "1", "-q"],
+        "harx-t2": [args.harx, "export", args.input, "-o", out("harx2"), "--threads", "2", "-q"],
+        "harx-t2-sha256": [args.harx, "export", args.input, "-o", out("harx2s"), "--threads", "2", "-q", "--sha256"],
+        "duckdb": [sys.executable, os.path.join(HERE, "peers", "duckdb_export.py"), args.input, out("duckdb")],
+        "python": [sys.executable, os.path.join(HERE, "peers", "py_json_export.py"), args.input, out("python")],
+    }
+    names = [t for t in args.tools.split(",") if t]
+    results = {n: [] for n in names}
+    subprocess.run(["cat", args.input], stdout=subprocess.DEVNULL, check=True)  # warm the page cache
+    for r in range(args.runs):
+        for n in names:
+            res = run(tools[n])
+            results[n].append(res)
+            print(f"run {r + 1} {n}: wall {res['wall']:.2f}s cpu {res['cpu']:.2f}s rss {res['rss_mib']:.0f}MiB",
+                  file=sys.stderr)
+    rows = {}
+    for n in names:
+        rs = results[n]
+        med = lambda k: statistics.median(x[k] for x in rs)  # noqa: E731
+        rows[n] = {"wall_s": med("wall"), "cpu_s": med("cpu"), "user_s": med("user"), "sys_s": med("sys"),
+                   "rss_mib": max(x["rss_mib"] for x in rs),
+                   "mb_per_s": size / 1e6 / med("wall"), "cpu_s_per_gb": med("cpu") / (size / 1e9)}
+    print(json.dumps({"input_bytes": size, "runs": args.runs, "tools": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
