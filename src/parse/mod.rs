@@ -74,6 +74,7 @@ pub struct EntryParser {
     tape: Option<Tape<'static>>,
     /// Entries that needed a lossy repair (lone surrogates, invalid UTF-8).
     pub repaired: usize,
+    header_classes: redact::HeaderClassCache,
 }
 
 impl Default for EntryParser {
@@ -161,6 +162,7 @@ impl EntryParser {
             buffers: Buffers::new(64 * 1024),
             tape: Some(Tape::null().reset()),
             repaired: 0,
+            header_classes: redact::HeaderClassCache::default(),
         }
     }
 
@@ -231,7 +233,14 @@ impl EntryParser {
         };
         let root = tape.as_value();
         let outcome = if root.as_object().is_some() {
-            let row = extract(&strings, input, config, span, &root);
+            let row = extract(
+                &strings,
+                input,
+                config,
+                &mut self.header_classes,
+                span,
+                &root,
+            );
             out.append(file, &row);
             Ok(())
         } else {
@@ -263,6 +272,7 @@ fn extract<'i>(
     st: &Strings<'i, '_>,
     input: &FileInput<'i>,
     config: &ParseConfig,
+    cache: &mut redact::HeaderClassCache,
     span: &EntrySpan,
     entry: &Value<'_, 'i>,
 ) -> EntryRow<'i> {
@@ -300,9 +310,9 @@ fn extract<'i>(
                 cache_hint |= st.get(&v).is_some_and(|s| s.contains("Cache"));
             }
             "_error" | "_failureText" => entry_error = entry_error.or(non_empty(st.text(&v))),
-            "request" => request(st, config, &v, &mut row),
+            "request" => request(st, config, cache, &v, &mut row),
             "response" => {
-                cache_hint |= response(st, config, &v, &mut row);
+                cache_hint |= response(st, config, cache, &v, &mut row);
             }
             "timings" => {
                 if let Some(t) = v.as_object() {
@@ -359,15 +369,27 @@ fn extract<'i>(
 fn headers<'i>(
     st: &Strings<'i, '_>,
     config: &ParseConfig,
+    cache: &mut redact::HeaderClassCache,
     v: &Value<'_, 'i>,
     out: &mut Vec<(Cow<'i, str>, Cow<'i, str>)>,
 ) {
     let Some(arr) = v.as_array() else { return };
+    out.reserve(arr.len());
     for h in arr.iter() {
-        let name = h.get("name").and_then(|n| st.text(&n)).unwrap_or_default();
-        let value = h.get("value").and_then(|n| st.text(&n)).unwrap_or_default();
+        let (mut name, mut value) = (None, None);
+        if let Some(obj) = h.as_object() {
+            for (k, x) in obj.iter() {
+                match k {
+                    "name" => name = st.text(&x),
+                    "value" => value = st.text(&x),
+                    _ => {}
+                }
+            }
+        }
+        let name = name.unwrap_or_default();
+        let value = value.unwrap_or_default();
         let value = if config.sanitize {
-            redact::header_value(&name, value)
+            redact::redact_header(cache.get(&name), value)
         } else {
             value
         };
@@ -378,6 +400,7 @@ fn headers<'i>(
 fn request<'i>(
     st: &Strings<'i, '_>,
     config: &ParseConfig,
+    cache: &mut redact::HeaderClassCache,
     v: &Value<'_, 'i>,
     row: &mut EntryRow<'i>,
 ) {
@@ -396,7 +419,7 @@ fn request<'i>(
                 });
             }
             "httpVersion" => version = non_empty(st.text(&x)),
-            "headers" => headers(st, config, &x, &mut row.request_headers),
+            "headers" => headers(st, config, cache, &x, &mut row.request_headers),
             "headersSize" => row.sizes[0] = size(st.num(&x)),
             "bodySize" => row.sizes[1] = size(st.num(&x)),
             _ => {}
@@ -411,13 +434,14 @@ fn request<'i>(
 fn response<'i>(
     st: &Strings<'i, '_>,
     config: &ParseConfig,
+    cache: &mut redact::HeaderClassCache,
     v: &Value<'_, 'i>,
     row: &mut EntryRow<'i>,
 ) -> bool {
     let Some(obj) = v.as_object() else {
         return false;
     };
-    let mut cache = false;
+    let mut cached = false;
     let mut transfer = None;
     for (key, x) in obj.iter() {
         match key {
@@ -433,7 +457,7 @@ fn response<'i>(
                     row.http_version_raw = version;
                 }
             }
-            "headers" => headers(st, config, &x, &mut row.response_headers),
+            "headers" => headers(st, config, cache, &x, &mut row.response_headers),
             "headersSize" => row.sizes[2] = size(st.num(&x)),
             "bodySize" => row.sizes[3] = size(st.num(&x)),
             "_transferSize" => transfer = size(st.num(&x)),
@@ -449,7 +473,7 @@ fn response<'i>(
             "_error" | "_failureText" if row.error.is_none() => {
                 row.error = non_empty(st.text(&x));
             }
-            "_fulfilledBy" => cache |= st.get(&x).is_some_and(|s| s.contains("cache")),
+            "_fulfilledBy" => cached |= st.get(&x).is_some_and(|s| s.contains("cache")),
             "content" => {
                 if let Some(c) = x.as_object() {
                     for (k, y) in c.iter() {
@@ -468,5 +492,5 @@ fn response<'i>(
         (Some(h), Some(b)) => Some(h + b),
         _ => None,
     });
-    cache
+    cached
 }

@@ -19,7 +19,7 @@ pub const DEFAULT_ROW_GROUP_ROWS: usize = 128 * 1024;
 /// Largest buffered (Arrow, uncompressed) size of one row group, in bytes.
 pub const DEFAULT_ROW_GROUP_BYTES: usize = 32 * 1024 * 1024;
 /// ZSTD level.
-pub const DEFAULT_ZSTD_LEVEL: i32 = 3;
+pub const DEFAULT_ZSTD_LEVEL: i32 = 1;
 
 /// Writes the `entries` table to one Parquet file.
 pub struct ParquetSink {

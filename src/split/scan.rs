@@ -101,9 +101,33 @@ fn classify(block: &[u8; BLOCK]) -> Masks {
     m
 }
 
-/// Bits of the bytes escaped by a backslash; `carry` says the block's first byte is escaped.
+const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
+const ODD_BITS: u64 = !EVEN_BITS;
+
+/// Bits of the non-backslash bytes escaped by a backslash (escaped backslashes inside a
+/// run may or may not be marked; callers only mask quotes with the result); `carry` says
+/// the block's first byte is escaped, and is set when the block ends in an unfinished
+/// escape.
+///
+/// A run of backslashes escapes the byte after it when the run's length is odd. Adding a
+/// run's first bit to the run carries through it and lands on the byte after it; a run
+/// that starts on an even bit has odd length exactly when that byte is on an odd bit, and
+/// the other way round. No loop, no branch.
 #[inline(always)]
-fn escaped_bits(mut backslash: u64, carry: &mut bool) -> u64 {
+fn escaped_bits(backslash: u64, carry: &mut bool) -> u64 {
+    let first = u64::from(*carry);
+    let b = backslash & !first;
+    let starts = b & !(b << 1);
+    let after_even = b.wrapping_add(starts & EVEN_BITS) & !b;
+    let (sum_odd, overflow) = b.overflowing_add(starts & ODD_BITS);
+    let after_odd = sum_odd & !b;
+    *carry = overflow;
+    (after_even & ODD_BITS) | (after_odd & EVEN_BITS) | first
+}
+
+/// The same, one backslash at a time: the reference for the tests.
+#[cfg(test)]
+fn escaped_bits_slow(mut backslash: u64, carry: &mut bool) -> u64 {
     let mut escaped = 0u64;
     if *carry {
         escaped |= 1;
@@ -134,23 +158,24 @@ fn prefix_xor(mut x: u64) -> u64 {
     x
 }
 
-/// Loads the block at `pos`, padding past the end with spaces.
+/// Classifies the block at `pos`, padding past the end of the input with spaces.
 #[inline(always)]
-fn load_block(buf: &[u8], pos: usize) -> [u8; BLOCK] {
-    match buf.get(pos..pos + BLOCK) {
-        Some(s) => {
-            let mut b = [0u8; BLOCK];
-            b.copy_from_slice(s);
-            b
-        }
-        None => {
-            let mut b = [b' '; BLOCK];
-            let tail = buf.get(pos..).unwrap_or_default();
-            b[..tail.len()].copy_from_slice(tail);
-            b
-        }
+fn masks_at(buf: &[u8], pos: usize) -> Masks {
+    if let Some(block) = buf
+        .get(pos..pos + BLOCK)
+        .and_then(|s| s.first_chunk::<BLOCK>())
+    {
+        return classify(block);
     }
+    let mut b = [b' '; BLOCK];
+    let tail = buf.get(pos..).unwrap_or_default();
+    b[..tail.len()].copy_from_slice(tail);
+    classify(&b)
 }
+
+/// In-string blocks without a quote or backslash in a row before jumping ahead with
+/// `memchr2`: escape-dense text rarely has two, base64 bodies always do.
+const CLEAN_BLOCKS_BEFORE_JUMP: u32 = 2;
 
 /// Splits the elements of a JSON array whose body starts at `pos` (just after `[`, or just
 /// after a previous element's end). Pushes one [`EntrySpan`] per complete object element
@@ -173,19 +198,23 @@ pub fn split_entries(
     let mut entry_longs = longs.len();
     let mut index = first_index;
     let limit = pos.saturating_add(budget);
+    let mut clean = 0u32;
     while p < buf.len() {
-        let block = load_block(buf, p);
-        let m = classify(&block);
+        let m = masks_at(buf, p);
         if in_string && m.quote == 0 && m.backslash == 0 && !esc_carry {
-            // Deep inside a string: jump to the next quote or backslash.
-            match memchr::memchr2(b'"', b'\\', buf.get(p + BLOCK..).unwrap_or_default()) {
-                Some(off) => {
-                    p += BLOCK + off;
-                    continue;
+            // Inside a string with nothing to see: skip the block, and after a few such
+            // blocks jump to the next quote or backslash.
+            p += BLOCK;
+            clean += 1;
+            if clean >= CLEAN_BLOCKS_BEFORE_JUMP {
+                match memchr::memchr2(b'"', b'\\', buf.get(p..).unwrap_or_default()) {
+                    Some(off) => p += off,
+                    None => break,
                 }
-                None => return SplitStop::Truncated,
             }
+            continue;
         }
+        clean = 0;
         let escaped = if m.backslash == 0 && !esc_carry {
             0
         } else {
@@ -291,8 +320,7 @@ fn skip_container(buf: &[u8], pos: usize) -> Option<usize> {
     let mut in_string = false;
     let mut esc_carry = false;
     while p < buf.len() {
-        let block = load_block(buf, p);
-        let m = classify(&block);
+        let m = masks_at(buf, p);
         if in_string && m.quote == 0 && m.backslash == 0 && !esc_carry {
             let off = memchr::memchr2(b'"', b'\\', buf.get(p + BLOCK..)?)?;
             p += BLOCK + off;
@@ -368,6 +396,40 @@ mod tests {
         assert_eq!(stop, SplitStop::Truncated);
         assert_eq!(longs.len(), 1);
         assert_eq!(&s[longs[0].open + 1..longs[0].close], body);
+    }
+
+    #[test]
+    fn branchless_escapes_match_the_loop() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..200_000 {
+            // Dense backslash runs of every length, at every position.
+            let b = next() | next() | (next() & next());
+            let c = next() & 1 == 1;
+            let (mut c1, mut c2) = (c, c);
+            // Only the escaped non-backslash bytes matter (an escaped quote is not a quote).
+            assert_eq!(
+                escaped_bits(b, &mut c1) & !b,
+                escaped_bits_slow(b, &mut c2) & !b,
+                "{b:064b} {c}"
+            );
+            assert_eq!(c1, c2, "{b:064b} {c}");
+        }
+        for b in [0, u64::MAX, 1 << 63, 3 << 62, 1, 3, 0x8000_0000_0000_0001] {
+            for c in [false, true] {
+                let (mut c1, mut c2) = (c, c);
+                assert_eq!(
+                    escaped_bits(b, &mut c1) & !b,
+                    escaped_bits_slow(b, &mut c2) & !b
+                );
+                assert_eq!(c1, c2);
+            }
+        }
     }
 
     #[test]

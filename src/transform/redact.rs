@@ -9,7 +9,7 @@ pub const REDACTED: &str = "[REDACTED]";
 
 /// How a header's value is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum HeaderClass {
+pub enum HeaderClass {
     /// Not secret.
     Plain,
     /// Holds a URL: secret parameters and passwords inside it are redacted.
@@ -73,7 +73,8 @@ fn lower<'b>(name: &str, buf: &'b mut [u8; 64]) -> &'b [u8] {
     &buf[..n]
 }
 
-fn header_class(name: &str) -> HeaderClass {
+/// The class of a header name.
+pub fn header_class(name: &str) -> HeaderClass {
     let mut buf = [0u8; 64];
     let l = lower(name, &mut buf);
     match l {
@@ -127,7 +128,11 @@ pub fn is_secret_param(name: &str) -> bool {
 /// `Authorization`, cookie names, `Set-Cookie` attributes, and the non-secret parts of
 /// URLs in `Referer`, `Location` and `:path`.
 pub fn header_value<'a>(name: &str, value: Cow<'a, str>) -> Cow<'a, str> {
-    let class = header_class(name);
+    redact_header(header_class(name), value)
+}
+
+/// Redacts a header value of a known class.
+pub fn redact_header(class: HeaderClass, value: Cow<'_, str>) -> Cow<'_, str> {
     if class == HeaderClass::Plain || value.is_empty() {
         return value;
     }
@@ -141,36 +146,48 @@ pub fn header_value<'a>(name: &str, value: Cow<'a, str>) -> Cow<'a, str> {
             Some((scheme, _)) => Cow::Owned(format!("{scheme} {REDACTED}")),
             None => Cow::Borrowed(REDACTED),
         },
-        HeaderClass::Cookie => Cow::Owned(
-            value
-                .split(';')
-                .map(|pair| match pair.split_once('=') {
-                    Some((n, _)) => format!("{n}={REDACTED}"),
-                    None => pair.to_owned(),
-                })
-                .collect::<Vec<_>>()
-                .join(";"),
-        ),
-        HeaderClass::SetCookie => Cow::Owned(
-            // Several cookies may be folded into one value with newlines (Chrome does).
-            value
-                .split('\n')
-                .map(|line| {
-                    let (first, attrs) = line
-                        .split_once(';')
-                        .map_or((line, None), |(a, b)| (a, Some(b)));
-                    let first = match first.split_once('=') {
-                        Some((n, _)) => format!("{n}={REDACTED}"),
-                        None => REDACTED.to_owned(),
-                    };
-                    match attrs {
-                        Some(a) => format!("{first};{a}"),
-                        None => first,
+        HeaderClass::Cookie => {
+            let mut out = String::with_capacity(value.len());
+            for (k, pair) in value.split(';').enumerate() {
+                if k > 0 {
+                    out.push(';');
+                }
+                match pair.split_once('=') {
+                    Some((n, _)) => {
+                        out.push_str(n);
+                        out.push('=');
+                        out.push_str(REDACTED);
                     }
-                })
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ),
+                    None => out.push_str(pair),
+                }
+            }
+            Cow::Owned(out)
+        }
+        HeaderClass::SetCookie => {
+            // Several cookies may be folded into one value with newlines (Chrome does).
+            let mut out = String::with_capacity(value.len());
+            for (k, line) in value.split('\n').enumerate() {
+                if k > 0 {
+                    out.push('\n');
+                }
+                let (first, attrs) = line
+                    .split_once(';')
+                    .map_or((line, None), |(a, b)| (a, Some(b)));
+                match first.split_once('=') {
+                    Some((n, _)) => {
+                        out.push_str(n);
+                        out.push('=');
+                    }
+                    None => {}
+                }
+                out.push_str(REDACTED);
+                if let Some(a) = attrs {
+                    out.push(';');
+                    out.push_str(a);
+                }
+            }
+            Cow::Owned(out)
+        }
         HeaderClass::Secret => Cow::Borrowed(REDACTED),
     }
 }
@@ -315,5 +332,50 @@ mod tests {
         );
         assert!(matches!(url("https://h/p?a=1"), Cow::Borrowed(_)));
         assert_eq!(url("https://h/p?author=me"), "https://h/p?author=me");
+    }
+}
+
+/// FNV-1a: a tiny, fast hash for short keys such as header names.
+#[derive(Debug, Clone, Copy)]
+pub struct FnvHasher(u64);
+
+impl Default for FnvHasher {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Remembers the class of each header name seen: a file has a few hundred distinct names
+/// and millions of headers.
+#[derive(Debug, Default)]
+pub struct HeaderClassCache {
+    map: std::collections::HashMap<Box<str>, HeaderClass, std::hash::BuildHasherDefault<FnvHasher>>,
+}
+
+impl HeaderClassCache {
+    /// Most names a cache keeps (names are attacker-controlled; memory stays bounded).
+    const MAX: usize = 4096;
+
+    /// The class of `name`.
+    pub fn get(&mut self, name: &str) -> HeaderClass {
+        if let Some(c) = self.map.get(name) {
+            return *c;
+        }
+        let c = header_class(name);
+        if self.map.len() < Self::MAX {
+            self.map.insert(name.into(), c);
+        }
+        c
     }
 }
