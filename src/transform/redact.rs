@@ -173,12 +173,9 @@ pub fn redact_header(class: HeaderClass, value: Cow<'_, str>) -> Cow<'_, str> {
                 let (first, attrs) = line
                     .split_once(';')
                     .map_or((line, None), |(a, b)| (a, Some(b)));
-                match first.split_once('=') {
-                    Some((n, _)) => {
-                        out.push_str(n);
-                        out.push('=');
-                    }
-                    None => {}
+                if let Some((n, _)) = first.split_once('=') {
+                    out.push_str(n);
+                    out.push('=');
                 }
                 out.push_str(REDACTED);
                 if let Some(a) = attrs {
