@@ -193,6 +193,55 @@ const STATUSES: &[(i64, &str)] = &[
     (502, "Bad Gateway"),
     (503, "Service Unavailable"),
 ];
+/// Request headers real browsers and SDKs send, with their usual values.
+const EXTRA_REQUEST_HEADERS: &[(&str, &str)] = &[
+    ("sec-fetch-dest", "empty"),
+    ("sec-fetch-site", "same-site"),
+    ("sec-ch-ua-mobile", "?0"),
+    ("sec-ch-ua-platform", "\"Windows\""),
+    ("origin", "https://web.webex.com"),
+    ("cache-control", "no-cache"),
+    ("pragma", "no-cache"),
+    ("dnt", "1"),
+    ("priority", "u=1, i"),
+    ("x-requested-with", "XMLHttpRequest"),
+    ("spark-user-agent", "webex-js-sdk/3.2.0 (web)"),
+    ("x-client-version", "2.41.0"),
+    ("content-type", "application/json"),
+    ("x-feature-flags", "calling,meetings,messaging,whiteboard"),
+    ("if-none-match", "W/\"5d1e-18c2f4a7\""),
+    (
+        "x-session-info",
+        "{\"k\":\"v\",\"note\":\"\u{fc} \\\"q\\\"\"}",
+    ),
+];
+
+/// Response headers servers send, with their usual values.
+const EXTRA_RESPONSE_HEADERS: &[(&str, &str)] = &[
+    ("vary", "Accept-Encoding, Origin"),
+    (
+        "strict-transport-security",
+        "max-age=31536000; includeSubDomains; preload",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "SAMEORIGIN"),
+    ("access-control-allow-origin", "https://web.webex.com"),
+    ("access-control-allow-credentials", "true"),
+    ("access-control-expose-headers", "TrackingID, Retry-After"),
+    ("content-encoding", "br"),
+    ("alt-svc", "h3=\":443\"; ma=86400"),
+    ("server-timing", "edge;dur=12, origin;dur=84"),
+    ("x-cache", "Miss from cloudfront"),
+    ("via", "1.1 0b8f2c5e.cloudfront.net (CloudFront)"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    (
+        "content-security-policy",
+        "default-src 'self'; img-src * data:; script-src 'self' 'unsafe-inline' https://*.webex.com",
+    ),
+    ("x-xss-protection", "0"),
+    ("age", "0"),
+];
+
 const ERRORS: &[&str] = &[
     "net::ERR_CONNECTION_RESET",
     "net::ERR_NAME_NOT_RESOLVED",
@@ -463,8 +512,12 @@ impl Gen {
         if self.rng.chance(0.7) {
             req_h.push(("TrackingID".into(), tracking.clone()));
         }
-        for i in 0..self.rng.below(12) {
-            req_h.push((format!("x-custom-{i}"), self.rng.hex(16)));
+        for _ in 0..self.rng.below(14) {
+            let (n, v) = *self.rng.pick(EXTRA_REQUEST_HEADERS);
+            req_h.push((n.into(), v.into()));
+        }
+        if self.rng.chance(0.3) {
+            req_h.push(("x-client-request-id".into(), self.rng.uuid()));
         }
         let mut resp_h: Vec<(String, String)> = Vec::new();
         if !failed {
@@ -487,8 +540,13 @@ impl Gen {
             if self.rng.chance(0.3) {
                 resp_h.push(("x-request-id".into(), self.rng.uuid()));
             }
-            for i in 0..self.rng.below(15) {
-                resp_h.push((format!("x-envoy-{i}"), self.rng.hex(12)));
+            for _ in 0..self.rng.below(16) {
+                let (n, v) = *self.rng.pick(EXTRA_RESPONSE_HEADERS);
+                resp_h.push((n.into(), v.into()));
+            }
+            resp_h.push(("content-length".into(), self.rng.below(200_000).to_string()));
+            if self.rng.chance(0.5) {
+                resp_h.push(("etag".into(), format!("W/\"{}\"", self.rng.hex(16))));
             }
         }
         // Timings: ssl nested in connect, time = sum of the non-negative phases (not ssl).

@@ -55,7 +55,34 @@ struct Masks {
     close: u64,
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+#[inline(always)]
+fn classify(block: &[u8; BLOCK]) -> Masks {
+    // AVX2 (builds for x86-64-v3 and newer): two 32-byte halves.
+    use safe_arch::{
+        bitor_m256i, cmp_eq_mask_i8_m256i, m256i, move_mask_i8_m256i, set_splat_i8_m256i,
+    };
+    let bits = |v| u64::from(move_mask_i8_m256i(v).cast_unsigned());
+    let quote = set_splat_i8_m256i(b'"'.cast_signed());
+    let backslash = set_splat_i8_m256i(b'\\'.cast_signed());
+    let lower = set_splat_i8_m256i(0x20);
+    let open = set_splat_i8_m256i(0x7b);
+    let close = set_splat_i8_m256i(0x7d);
+    let mut m = Masks::default();
+    let (halves, _) = block.as_chunks::<32>();
+    for (k, c) in halves.iter().enumerate() {
+        let v = m256i::from(*c);
+        let folded = bitor_m256i(v, lower);
+        let shift = 32 * k;
+        m.quote |= bits(cmp_eq_mask_i8_m256i(v, quote)) << shift;
+        m.backslash |= bits(cmp_eq_mask_i8_m256i(v, backslash)) << shift;
+        m.open |= bits(cmp_eq_mask_i8_m256i(folded, open)) << shift;
+        m.close |= bits(cmp_eq_mask_i8_m256i(folded, close)) << shift;
+    }
+    m
+}
+
+#[cfg(all(target_arch = "x86_64", not(target_feature = "avx2")))]
 #[inline(always)]
 fn classify(block: &[u8; BLOCK]) -> Masks {
     // safe_arch exposes the SSE2 intrinsics (part of the x86_64 baseline) as safe functions.
