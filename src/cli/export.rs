@@ -62,6 +62,11 @@ pub struct ExportArgs {
     /// Costs about 0.7 CPU-seconds per GB, as much as the rest of the export.
     #[arg(long)]
     pub sha256: bool,
+    /// Also export request and response bodies (`request_body`, `response_body`,
+    /// `response_body_encoding`). Bodies hold passwords and tokens that the built-in
+    /// redaction does not cover yet, so this needs `--no-sanitize`.
+    #[arg(long)]
+    pub bodies: bool,
     /// No progress bar and no summary line.
     #[arg(short, long)]
     pub quiet: bool,
@@ -86,7 +91,12 @@ fn infer_format(path: &Path) -> Format {
 /// Fatal errors (unreadable input, not a HAR, unwritable output).
 pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
     let format = args.format.unwrap_or_else(|| infer_format(&args.output));
+    anyhow::ensure!(
+        !args.bodies || args.no_sanitize,
+        "--bodies exports request and response bodies, which hold passwords and tokens the built-in redaction does not cover yet; add --no-sanitize to accept that"
+    );
     let mut parse = ParseConfig {
+        bodies: args.bodies,
         sanitize: !args.no_sanitize,
         ..ParseConfig::default()
     };

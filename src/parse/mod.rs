@@ -28,6 +28,8 @@ pub struct ParseConfig {
     pub tracking_headers: Vec<String>,
     /// Apply the built-in redaction rules.
     pub sanitize: bool,
+    /// Export request and response bodies.
+    pub bodies: bool,
 }
 
 impl Default for ParseConfig {
@@ -38,6 +40,7 @@ impl Default for ParseConfig {
                 .map(|s| (*s).to_owned())
                 .collect(),
             sanitize: true,
+            bodies: false,
         }
     }
 }
@@ -421,6 +424,9 @@ fn request<'i>(
             "httpVersion" => version = non_empty(st.text(&x)),
             "headers" => headers(st, config, cache, &x, &mut row.request_headers),
             "headersSize" => row.sizes[0] = size(st.num(&x)),
+            "postData" if config.bodies => {
+                row.request_body = x.get("text").and_then(|t| st.get(&t));
+            }
             "bodySize" => row.sizes[1] = size(st.num(&x)),
             _ => {}
         }
@@ -480,6 +486,10 @@ fn response<'i>(
                         match k {
                             "size" => row.sizes[4] = size(st.num(&y)),
                             "mimeType" => row.mime_type = non_empty(st.text(&y)),
+                            "text" if config.bodies => row.response_body = st.get(&y),
+                            "encoding" if config.bodies => {
+                                row.response_body_encoding = non_empty(st.text(&y));
+                            }
                             _ => {}
                         }
                     }

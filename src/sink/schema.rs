@@ -67,6 +67,9 @@ pub const COLUMNS: &[(&str, Kind)] = &[
     ("tracking_id", Kind::Str),
     ("tracking_header", Kind::Str),
     ("redirect_url", Kind::Str),
+    ("request_body", Kind::Str),
+    ("response_body", Kind::Str),
+    ("response_body_encoding", Kind::Str),
 ];
 
 /// Columns whose values are nearly unique: Parquet dictionary encoding is switched off.
@@ -76,6 +79,8 @@ pub const HIGH_CARDINALITY: &[&str] = &[
     "query",
     "tracking_id",
     "redirect_url",
+    "request_body",
+    "response_body",
 ];
 
 /// The kind of a column.
@@ -216,6 +221,12 @@ pub struct EntryRow<'a> {
     pub tracking_header: Option<Cow<'a, str>>,
     /// `response.redirectURL`, redacted.
     pub redirect_url: Option<Cow<'a, str>>,
+    /// `request.postData.text` (only with `--bodies`).
+    pub request_body: Option<Cow<'a, str>>,
+    /// `response.content.text` (only with `--bodies`).
+    pub response_body: Option<Cow<'a, str>>,
+    /// `response.content.encoding` (only with `--bodies`).
+    pub response_body_encoding: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Default)]
@@ -330,7 +341,7 @@ impl EntryBatchBuilder {
         let scheme = parts.scheme.map(str::to_ascii_lowercase);
         let host = parts.host.map(str::to_ascii_lowercase);
         let status_class = crate::har::status_class(row.status);
-        let strs: [Option<&str>; 25] = [
+        let strs: [Option<&str>; 28] = [
             Some(&file.source_file),
             file.producer.as_deref(),
             row.page_id.as_deref(),
@@ -356,6 +367,9 @@ impl EntryBatchBuilder {
             row.tracking_id.as_deref(),
             row.tracking_header.as_deref(),
             row.redirect_url.as_deref(),
+            row.request_body.as_deref(),
+            row.response_body.as_deref(),
+            row.response_body_encoding.as_deref(),
         ];
         for (b, v) in self.strs.iter_mut().zip(strs.iter()) {
             self.bytes += v.map_or(0, str::len);
@@ -472,6 +486,6 @@ mod tests {
         assert_eq!(batch.num_rows(), 2);
         assert_eq!(batch.num_columns(), COLUMNS.len());
         let strs = COLUMNS.iter().filter(|(_, k)| *k == Kind::Str).count();
-        assert_eq!(strs, 25);
+        assert_eq!(strs, 28);
     }
 }

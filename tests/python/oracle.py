@@ -175,7 +175,7 @@ def tracking(req, resp, names=TRACKING):
     return None, None
 
 
-def rows(path, source_file=None):
+def rows(path, source_file=None, bodies=False):
     doc = load(path)
     log = doc["log"]
     creator = log.get("creator") or {}
@@ -276,5 +276,9 @@ def rows(path, source_file=None):
             "tracking_id": tid,
             "tracking_header": thdr,
             "redirect_url": nonempty(resp.get("redirectURL")),
+            "request_body": (req.get("postData") or {}).get("text") if bodies and isinstance(
+                (req.get("postData") or {}).get("text"), str) else None,
+            "response_body": content.get("text") if bodies and isinstance(content.get("text"), str) else None,
+            "response_body_encoding": nonempty(content.get("encoding")) if bodies else None,
         })
     return out

@@ -98,6 +98,16 @@ def test_generated_rows_equal_json_oracle(generated, tmp_path):
         export_and_compare(src, tmp_path)
 
 
+def test_bodies_on_request(generated, corpus, tmp_path):
+    for src in [generated[0], generated[1], corpus / "real" / "mitmproxy_websocket.har",
+                corpus / "real" / "chrome_all-status-codes-and-methods-2022.har"]:
+        out = tmp_path / "b.parquet"
+        run_harx("export", src, "-o", out, "--bodies", "--no-sanitize", "-q")
+        compare_rows(parquet_rows(out), oracle.rows(src, source_file=str(src), bodies=True), src.name)
+    proc = run_harx("export", generated[0], "-o", tmp_path / "x.parquet", "--bodies", check=False)
+    assert proc.returncode == 1 and "--no-sanitize" in proc.stderr
+
+
 def test_ndjson_and_csv_carry_the_same_rows(generated, tmp_path):
     src = generated[0]
     want = oracle.rows(src, source_file=str(src))
