@@ -23,6 +23,49 @@ pub struct LongString {
     pub close: usize,
 }
 
+/// Pushes a span for each scalar element (a number, string, `null`, …) in the bytes
+/// between two array elements. Entries are objects; scalars get spans of their own so
+/// that every later entry keeps its position in `log.entries` and the parse stage reports
+/// the scalar as a skipped entry. Separators are not checked: a missing or doubled comma
+/// changes nothing.
+fn gap_elements(
+    buf: &[u8],
+    from: usize,
+    to: usize,
+    index: &mut usize,
+    spans: &mut Vec<EntrySpan>,
+    longs_at: usize,
+) {
+    let mut p = from;
+    loop {
+        while p < to && matches!(buf[p], b' ' | b'\n' | b'\r' | b'\t') {
+            p += 1;
+        }
+        if p >= to {
+            return;
+        }
+        if buf[p] == b',' {
+            p += 1;
+            continue;
+        }
+        let start = p;
+        if buf[p] == b'"' {
+            p = skip_string(buf, p).unwrap_or(to).min(to);
+        } else {
+            while p < to && !matches!(buf[p], b',' | b' ' | b'\n' | b'\r' | b'\t') {
+                p += 1;
+            }
+        }
+        spans.push(EntrySpan {
+            index: *index,
+            start,
+            end: p,
+            longs: longs_at..longs_at,
+        });
+        *index += 1;
+    }
+}
+
 /// One element of the `log.entries` array.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntrySpan {
@@ -204,10 +247,11 @@ fn masks_at(buf: &[u8], pos: usize) -> Masks {
 /// `memchr2`: escape-dense text rarely has two, base64 bodies always do.
 const CLEAN_BLOCKS_BEFORE_JUMP: u32 = 2;
 
-/// Splits the elements of a JSON array whose body starts at `pos` (just after `[`, or just
-/// after a previous element's end). Pushes one [`EntrySpan`] per complete object element
-/// (numbered from `first_index`) and the long strings inside them, until the array ends,
-/// the input ends, or more than `budget` bytes were consumed.
+/// Splits the elements of a JSON array whose body starts at `pos` (just after `[` when
+/// `first_index` is 0, else just after a previous element's end). Pushes one
+/// [`EntrySpan`] per complete element (numbered from `first_index`; objects are entries,
+/// anything else gets a span too, so positions stay right) and the long strings inside
+/// them, until the array ends, the input ends, or more than `budget` bytes were consumed.
 pub fn split_entries(
     buf: &[u8],
     pos: usize,
@@ -225,6 +269,7 @@ pub fn split_entries(
     let mut entry_longs = longs.len();
     let mut index = first_index;
     let limit = pos.saturating_add(budget);
+    let mut prev_end = pos;
     let mut clean = 0u32;
     while p < buf.len() {
         let m = masks_at(buf, p);
@@ -278,6 +323,16 @@ pub fn split_entries(
                     if depth == 1 {
                         entry_start = p + i;
                         entry_longs = longs.len();
+                        if entry_start > prev_end + 1 || (index == 0 && entry_start > prev_end) {
+                            gap_elements(
+                                buf,
+                                prev_end,
+                                entry_start,
+                                &mut index,
+                                spans,
+                                entry_longs,
+                            );
+                        }
                     }
                     depth += 1;
                 } else {
@@ -291,11 +346,14 @@ pub fn split_entries(
                             longs: entry_longs..longs.len(),
                         });
                         index += 1;
+                        prev_end = end;
                         if end > limit {
                             return SplitStop::Budget(end);
                         }
                     } else if depth == 0 {
-                        return SplitStop::End(p + i);
+                        let close = p + i;
+                        gap_elements(buf, prev_end, close, &mut index, spans, longs.len());
+                        return SplitStop::End(close);
                     }
                 }
             }
@@ -409,6 +467,30 @@ mod tests {
                 r#"{"a":"}\"{"}"#,
                 r#"{"b":[1,{"c":"\\"}]}"#,
                 r#"{"d":"[\\\"]"}"#
+            ]
+        );
+        assert_eq!(stop, SplitStop::End(s.len() - 1));
+    }
+
+    #[test]
+    fn scalar_elements_keep_positions() {
+        let s = r#"[ 1 , {"a":1},null,"x,y", {"b":2} ,7 ]"#;
+        let mut spans = Vec::new();
+        let mut longs = Vec::new();
+        let stop = split_entries(s.as_bytes(), 1, 0, usize::MAX, &mut spans, &mut longs);
+        let got: Vec<(usize, &str)> = spans
+            .iter()
+            .map(|sp| (sp.index, &s[sp.start..sp.end]))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, "1"),
+                (1, r#"{"a":1}"#),
+                (2, "null"),
+                (3, r#""x,y""#),
+                (4, r#"{"b":2}"#),
+                (5, "7")
             ]
         );
         assert_eq!(stop, SplitStop::End(s.len() - 1));

@@ -323,3 +323,20 @@ def test_stdin_and_bom(corpus, tmp_path):
     with open(src, "rb") as f:
         run_harx("export", "-", "-o", out, "-q", stdin=f)
     assert pq.read_metadata(out).num_rows == len(oracle.rows(src))
+
+
+def test_non_object_entries_are_skipped_and_positions_kept(tmp_path):
+    doc = {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "pages": [],
+                   "entries": [None, {"request": {"method": "GET", "url": "https://a/x"}, "response": {"status": 200}},
+                               42, "text, with comma", {"request": {"method": "POST", "url": "https://b/y"},
+                                                        "response": {"status": 500}}, []]}}
+    src = tmp_path / "scalars.har"
+    src.write_text(json.dumps(doc, indent=1))
+    out = tmp_path / "scalars.parquet"
+    proc = run_harx("export", src, "-o", out, "--no-sanitize", check=False)
+    assert proc.returncode == 3, proc.stderr
+    got = parquet_rows(out)
+    compare_rows(got, oracle.rows(src, source_file=str(src)), "scalars")
+    assert sorted(r["entry_index"] for r in got) == [1, 4]
+    skipped = sorted(int(m) for m in re.findall(r"entry (\d+) at byte", proc.stderr))
+    assert skipped == [0, 2, 3, 5], proc.stderr
