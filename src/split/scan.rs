@@ -90,85 +90,127 @@ pub enum SplitStop {
     Truncated,
 }
 
+/// Bitmasks of one block: quotes and backslashes (always needed), brackets (needed only
+/// outside strings).
 #[derive(Default, Clone, Copy)]
 struct Masks {
     quote: u64,
     backslash: u64,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Brackets {
     open: u64,
     close: u64,
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
-#[inline(always)]
-fn classify(block: &[u8; BLOCK]) -> Masks {
-    // AVX2 (builds for x86-64-v3 and newer): two 32-byte halves.
+mod simd {
+    //! AVX2 (builds for x86-64-v3 and newer): two 32-byte halves per block.
+    use super::{BLOCK, Brackets, Masks};
     use safe_arch::{
         bitor_m256i, cmp_eq_mask_i8_m256i, m256i, move_mask_i8_m256i, set_splat_i8_m256i,
     };
-    let bits = |v| u64::from(move_mask_i8_m256i(v).cast_unsigned());
-    let quote = set_splat_i8_m256i(b'"'.cast_signed());
-    let backslash = set_splat_i8_m256i(b'\\'.cast_signed());
-    let lower = set_splat_i8_m256i(0x20);
-    let open = set_splat_i8_m256i(0x7b);
-    let close = set_splat_i8_m256i(0x7d);
-    let mut m = Masks::default();
-    let (halves, _) = block.as_chunks::<32>();
-    for (k, c) in halves.iter().enumerate() {
-        let v = m256i::from(*c);
-        let folded = bitor_m256i(v, lower);
-        let shift = 32 * k;
-        m.quote |= bits(cmp_eq_mask_i8_m256i(v, quote)) << shift;
-        m.backslash |= bits(cmp_eq_mask_i8_m256i(v, backslash)) << shift;
-        m.open |= bits(cmp_eq_mask_i8_m256i(folded, open)) << shift;
-        m.close |= bits(cmp_eq_mask_i8_m256i(folded, close)) << shift;
+
+    #[inline(always)]
+    fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: i8) -> u64 {
+        let needle = set_splat_i8_m256i(byte.cast_signed());
+        let lower = set_splat_i8_m256i(fold);
+        let (halves, _) = block.as_chunks::<32>();
+        let mut m = 0u64;
+        for (k, c) in halves.iter().enumerate() {
+            let v = bitor_m256i(m256i::from(*c), lower);
+            m |= u64::from(move_mask_i8_m256i(cmp_eq_mask_i8_m256i(v, needle)).cast_unsigned())
+                << (32 * k);
+        }
+        m
     }
-    m
+
+    #[inline(always)]
+    pub(super) fn classify(block: &[u8; BLOCK]) -> Masks {
+        Masks {
+            quote: eq_bits(block, b'"', 0),
+            backslash: eq_bits(block, b'\\', 0),
+        }
+    }
+
+    /// `{` is 0x7b and `[` is 0x5b; `}` is 0x7d and `]` is 0x5d: OR-ing 0x20 folds each pair.
+    #[inline(always)]
+    pub(super) fn brackets(block: &[u8; BLOCK]) -> Brackets {
+        Brackets {
+            open: eq_bits(block, 0x7b, 0x20),
+            close: eq_bits(block, 0x7d, 0x20),
+        }
+    }
 }
 
 #[cfg(all(target_arch = "x86_64", not(target_feature = "avx2")))]
-#[inline(always)]
-fn classify(block: &[u8; BLOCK]) -> Masks {
-    // safe_arch exposes the SSE2 intrinsics (part of the x86_64 baseline) as safe functions.
+mod simd {
+    //! SSE2 (the x86_64 baseline) through safe_arch: four 16-byte quarters per block.
+    use super::{BLOCK, Brackets, Masks};
     use safe_arch::{
         bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
         set_splat_i8_m128i,
     };
-    let bits = |v| u64::from(move_mask_i8_m128i(v).cast_unsigned() & 0xffff);
-    let quote = set_splat_i8_m128i(b'"'.cast_signed());
-    let backslash = set_splat_i8_m128i(b'\\'.cast_signed());
-    let lower = set_splat_i8_m128i(0x20);
-    // `{` is 0x7b and `[` is 0x5b; `}` is 0x7d and `]` is 0x5d: OR-ing 0x20 folds each pair.
-    let open = set_splat_i8_m128i(0x7b);
-    let close = set_splat_i8_m128i(0x7d);
-    let mut m = Masks::default();
-    let (chunks, _) = block.as_chunks::<16>();
-    for (k, c) in chunks.iter().enumerate() {
-        let v = load_unaligned_m128i(c);
-        let folded = bitor_m128i(v, lower);
-        let shift = 16 * k;
-        m.quote |= bits(cmp_eq_mask_i8_m128i(v, quote)) << shift;
-        m.backslash |= bits(cmp_eq_mask_i8_m128i(v, backslash)) << shift;
-        m.open |= bits(cmp_eq_mask_i8_m128i(folded, open)) << shift;
-        m.close |= bits(cmp_eq_mask_i8_m128i(folded, close)) << shift;
+
+    #[inline(always)]
+    fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: i8) -> u64 {
+        let needle = set_splat_i8_m128i(byte.cast_signed());
+        let lower = set_splat_i8_m128i(fold);
+        let (quarters, _) = block.as_chunks::<16>();
+        let mut m = 0u64;
+        for (k, c) in quarters.iter().enumerate() {
+            let v = bitor_m128i(load_unaligned_m128i(c), lower);
+            m |= u64::from(
+                move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, needle)).cast_unsigned() & 0xffff,
+            ) << (16 * k);
+        }
+        m
     }
-    m
+
+    #[inline(always)]
+    pub(super) fn classify(block: &[u8; BLOCK]) -> Masks {
+        Masks {
+            quote: eq_bits(block, b'"', 0),
+            backslash: eq_bits(block, b'\\', 0),
+        }
+    }
+
+    /// `{` is 0x7b and `[` is 0x5b; `}` is 0x7d and `]` is 0x5d: OR-ing 0x20 folds each pair.
+    #[inline(always)]
+    pub(super) fn brackets(block: &[u8; BLOCK]) -> Brackets {
+        Brackets {
+            open: eq_bits(block, 0x7b, 0x20),
+            close: eq_bits(block, 0x7d, 0x20),
+        }
+    }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-#[inline(always)]
-fn classify(block: &[u8; BLOCK]) -> Masks {
-    let mut m = Masks::default();
-    for (i, &b) in block.iter().enumerate() {
-        let bit = 1u64 << i;
-        match b {
-            b'"' => m.quote |= bit,
-            b'\\' => m.backslash |= bit,
-            b'{' | b'[' => m.open |= bit,
-            b'}' | b']' => m.close |= bit,
-            _ => {}
+mod simd {
+    //! Portable scalar fallback.
+    use super::{BLOCK, Brackets, Masks};
+
+    fn eq_bits(block: &[u8; BLOCK], f: impl Fn(u8) -> bool) -> u64 {
+        block
+            .iter()
+            .enumerate()
+            .fold(0, |m, (i, &b)| m | (u64::from(f(b)) << i))
+    }
+
+    pub(super) fn classify(block: &[u8; BLOCK]) -> Masks {
+        Masks {
+            quote: eq_bits(block, |b| b == b'"'),
+            backslash: eq_bits(block, |b| b == b'\\'),
         }
     }
-    m
+
+    pub(super) fn brackets(block: &[u8; BLOCK]) -> Brackets {
+        Brackets {
+            open: eq_bits(block, |b| b == b'{' || b == b'['),
+            close: eq_bits(block, |b| b == b'}' || b == b']'),
+        }
+    }
 }
 
 const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
@@ -228,19 +270,19 @@ fn prefix_xor(mut x: u64) -> u64 {
     x
 }
 
-/// Classifies the block at `pos`, padding past the end of the input with spaces.
+/// The block at `pos`, padded past the end of the input with spaces.
 #[inline(always)]
-fn masks_at(buf: &[u8], pos: usize) -> Masks {
+fn block_at(buf: &[u8], pos: usize) -> std::borrow::Cow<'_, [u8; BLOCK]> {
     if let Some(block) = buf
         .get(pos..pos + BLOCK)
         .and_then(|s| s.first_chunk::<BLOCK>())
     {
-        return classify(block);
+        return std::borrow::Cow::Borrowed(block);
     }
     let mut b = [b' '; BLOCK];
     let tail = buf.get(pos..).unwrap_or_default();
     b[..tail.len()].copy_from_slice(tail);
-    classify(&b)
+    std::borrow::Cow::Owned(b)
 }
 
 /// In-string blocks without a quote or backslash in a row before jumping ahead with
@@ -272,7 +314,8 @@ pub fn split_entries(
     let mut prev_end = pos;
     let mut clean = 0u32;
     while p < buf.len() {
-        let m = masks_at(buf, p);
+        let block = block_at(buf, p);
+        let m = simd::classify(&block);
         if in_string && m.quote == 0 && m.backslash == 0 && !esc_carry {
             // Inside a string with nothing to see: skip the block, and after a few such
             // blocks jump to the next quote or backslash.
@@ -293,6 +336,11 @@ pub fn split_entries(
             escaped_bits(m.backslash, &mut esc_carry)
         };
         let quote = m.quote & !escaped;
+        if in_string && quote == 0 {
+            // The string goes on past this block: no structure to look at.
+            p += BLOCK;
+            continue;
+        }
         let start_in = in_string;
         let inside = prefix_xor(quote) ^ if start_in { u64::MAX } else { 0 };
         if start_in && quote != 0 {
@@ -308,8 +356,9 @@ pub fn split_entries(
         if in_string && quote != 0 {
             str_open = p + 63 - quote.leading_zeros() as usize;
         }
-        let open = m.open & !inside;
-        let close = m.close & !inside;
+        let b = simd::brackets(&block);
+        let open = b.open & !inside;
+        let close = b.close & !inside;
         let closes = close.count_ones();
         if depth >= 2 + closes {
             depth = depth + open.count_ones() - closes;
@@ -405,7 +454,8 @@ fn skip_container(buf: &[u8], pos: usize) -> Option<usize> {
     let mut in_string = false;
     let mut esc_carry = false;
     while p < buf.len() {
-        let m = masks_at(buf, p);
+        let block = block_at(buf, p);
+        let m = simd::classify(&block);
         if in_string && m.quote == 0 && m.backslash == 0 && !esc_carry {
             let off = memchr::memchr2(b'"', b'\\', buf.get(p + BLOCK..)?)?;
             p += BLOCK + off;
@@ -415,8 +465,9 @@ fn skip_container(buf: &[u8], pos: usize) -> Option<usize> {
         let quote = m.quote & !escaped;
         let inside = prefix_xor(quote) ^ if in_string { u64::MAX } else { 0 };
         in_string = inside >> 63 == 1;
-        let open = m.open & !inside;
-        let close = m.close & !inside;
+        let b = simd::brackets(&block);
+        let open = b.open & !inside;
+        let close = b.close & !inside;
         let closes = close.count_ones();
         if depth > closes {
             depth = depth + open.count_ones() - closes;
