@@ -104,70 +104,61 @@ struct Brackets {
     close: u64,
 }
 
+/// Bitmask of the bytes `b` of a block with `b | fold == byte`.
 #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
-mod simd {
-    //! AVX2 (builds for x86-64-v3 and newer): two 32-byte halves per block.
-    use super::{BLOCK, Brackets, Masks};
+#[inline(always)]
+fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: u8) -> u64 {
+    // AVX2 (builds for x86-64-v3 and newer): two 32-byte halves per block.
     use safe_arch::{
         bitor_m256i, cmp_eq_mask_i8_m256i, m256i, move_mask_i8_m256i, set_splat_i8_m256i,
     };
-
-    #[inline(always)]
-    fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: i8) -> u64 {
-        let needle = set_splat_i8_m256i(byte.cast_signed());
-        let lower = set_splat_i8_m256i(fold);
-        let (halves, _) = block.as_chunks::<32>();
-        let mut m = 0u64;
-        for (k, c) in halves.iter().enumerate() {
-            let v = bitor_m256i(m256i::from(*c), lower);
-            m |= u64::from(move_mask_i8_m256i(cmp_eq_mask_i8_m256i(v, needle)).cast_unsigned())
-                << (32 * k);
-        }
-        m
+    let needle = set_splat_i8_m256i(byte.cast_signed());
+    let lower = set_splat_i8_m256i(fold.cast_signed());
+    let (halves, _) = block.as_chunks::<32>();
+    let mut m = 0u64;
+    for (k, c) in halves.iter().enumerate() {
+        let v = bitor_m256i(m256i::from(*c), lower);
+        m |= u64::from(move_mask_i8_m256i(cmp_eq_mask_i8_m256i(v, needle)).cast_unsigned())
+            << (32 * k);
     }
-
-    #[inline(always)]
-    pub(super) fn classify(block: &[u8; BLOCK]) -> Masks {
-        Masks {
-            quote: eq_bits(block, b'"', 0),
-            backslash: eq_bits(block, b'\\', 0),
-        }
-    }
-
-    /// `{` is 0x7b and `[` is 0x5b; `}` is 0x7d and `]` is 0x5d: OR-ing 0x20 folds each pair.
-    #[inline(always)]
-    pub(super) fn brackets(block: &[u8; BLOCK]) -> Brackets {
-        Brackets {
-            open: eq_bits(block, 0x7b, 0x20),
-            close: eq_bits(block, 0x7d, 0x20),
-        }
-    }
+    m
 }
 
+/// Bitmask of the bytes `b` of a block with `b | fold == byte`.
 #[cfg(all(target_arch = "x86_64", not(target_feature = "avx2")))]
-mod simd {
-    //! SSE2 (the x86_64 baseline) through safe_arch: four 16-byte quarters per block.
-    use super::{BLOCK, Brackets, Masks};
+#[inline(always)]
+fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: u8) -> u64 {
+    // SSE2 (the x86_64 baseline) through safe_arch: four 16-byte quarters per block.
     use safe_arch::{
         bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
         set_splat_i8_m128i,
     };
-
-    #[inline(always)]
-    fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: i8) -> u64 {
-        let needle = set_splat_i8_m128i(byte.cast_signed());
-        let lower = set_splat_i8_m128i(fold);
-        let (quarters, _) = block.as_chunks::<16>();
-        let mut m = 0u64;
-        for (k, c) in quarters.iter().enumerate() {
-            let v = bitor_m128i(load_unaligned_m128i(c), lower);
-            m |= u64::from(
-                move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, needle)).cast_unsigned() & 0xffff,
-            ) << (16 * k);
-        }
-        m
+    let needle = set_splat_i8_m128i(byte.cast_signed());
+    let lower = set_splat_i8_m128i(fold.cast_signed());
+    let (quarters, _) = block.as_chunks::<16>();
+    let mut m = 0u64;
+    for (k, c) in quarters.iter().enumerate() {
+        let v = bitor_m128i(load_unaligned_m128i(c), lower);
+        m |=
+            u64::from(move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, needle)).cast_unsigned() & 0xffff)
+                << (16 * k);
     }
+    m
+}
 
+/// Bitmask of the bytes `b` of a block with `b | fold == byte` (portable fallback).
+#[cfg(not(target_arch = "x86_64"))]
+fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: u8) -> u64 {
+    block
+        .iter()
+        .enumerate()
+        .fold(0, |m, (i, &b)| m | (u64::from((b | fold) == byte) << i))
+}
+
+mod simd {
+    use super::{BLOCK, Brackets, Masks, eq_bits};
+
+    /// Quotes and backslashes.
     #[inline(always)]
     pub(super) fn classify(block: &[u8; BLOCK]) -> Masks {
         Masks {
@@ -182,33 +173,6 @@ mod simd {
         Brackets {
             open: eq_bits(block, 0x7b, 0x20),
             close: eq_bits(block, 0x7d, 0x20),
-        }
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-mod simd {
-    //! Portable scalar fallback.
-    use super::{BLOCK, Brackets, Masks};
-
-    fn eq_bits(block: &[u8; BLOCK], f: impl Fn(u8) -> bool) -> u64 {
-        block
-            .iter()
-            .enumerate()
-            .fold(0, |m, (i, &b)| m | (u64::from(f(b)) << i))
-    }
-
-    pub(super) fn classify(block: &[u8; BLOCK]) -> Masks {
-        Masks {
-            quote: eq_bits(block, |b| b == b'"'),
-            backslash: eq_bits(block, |b| b == b'\\'),
-        }
-    }
-
-    pub(super) fn brackets(block: &[u8; BLOCK]) -> Brackets {
-        Brackets {
-            open: eq_bits(block, |b| b == b'{' || b == b'['),
-            close: eq_bits(block, |b| b == b'}' || b == b']'),
         }
     }
 }
