@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 /// Input bytes split and parsed per window.
 pub const DEFAULT_WINDOW_BYTES: usize = 16 * 1024 * 1024;
 /// Input bytes per parallel task (entries are never split across tasks).
-const TASK_BYTES: usize = 1024 * 1024;
+const TASK_BYTES: usize = 4 * 1024 * 1024;
 /// Entries per parallel task at most.
 const TASK_ENTRIES: usize = 2048;
 

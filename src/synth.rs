@@ -784,7 +784,9 @@ pub fn generate(opts: &SynthOptions, w: &mut dyn Write) -> io::Result<SynthSumma
         }
         let page = (i / per_page).min(n_pages - 1);
         if i.is_multiple_of(per_page) {
-            g.clock_ms = page_starts[page].0;
+            // A page starts when the previous one has finished at the earliest: entries stay
+            // in start order, as browsers export them.
+            g.clock_ms = g.clock_ms.max(page_starts[page].0);
         }
         let style = page_starts[page].1;
         g.entry(&mut buf, &page_ids[page], style);

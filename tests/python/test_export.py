@@ -340,3 +340,20 @@ def test_non_object_entries_are_skipped_and_positions_kept(tmp_path):
     assert sorted(r["entry_index"] for r in got) == [1, 4]
     skipped = sorted(int(m) for m in re.findall(r"entry (\d+) at byte", proc.stderr))
     assert skipped == [0, 2, 3, 5], proc.stderr
+
+
+def test_rows_are_sorted_by_started_at_when_the_input_is_not(tmp_path):
+    entries = []
+    for i, ts in enumerate(["2024-01-01T00:00:05Z", "2024-01-01T00:00:01Z", "", "2024-01-01T01:00:03+01:00",
+                            "2024-01-01T00:00:02.5Z"]):
+        entries.append({"startedDateTime": ts, "request": {"method": "GET", "url": f"https://h/{i}"},
+                        "response": {"status": 200}, "timings": {"wait": i}})
+    src = tmp_path / "unsorted.har"
+    src.write_text(json.dumps({"log": {"creator": {"name": "t"}, "pages": [], "entries": entries}}))
+    out = tmp_path / "unsorted.parquet"
+    run_harx("export", src, "-o", out, "-q")
+    t = pq.read_table(out)
+    assert t.column("entry_index").to_pylist() == [1, 4, 3, 0, 2]  # by UTC instant, nulls last
+    kv = pq.ParquetFile(out).metadata.metadata
+    assert kv[b"harx.sorted"] == b"file"
+    compare_rows(parquet_rows(out), oracle.rows(src, source_file=str(src)), "unsorted")
