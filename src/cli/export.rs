@@ -117,6 +117,15 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
         hash: args.sha256,
         ..PipelineConfig::default()
     };
+    if let Ok(out) = std::fs::canonicalize(&args.output) {
+        for input in &args.inputs {
+            anyhow::ensure!(
+                std::fs::canonicalize(input).ok().as_deref() != Some(out.as_path()),
+                "{}: the output would replace an input; choose another -o",
+                args.output.display()
+            );
+        }
+    }
     let pipeline = Pipeline::new(config).context("starting worker threads")?;
     let mut sink: Box<dyn Sink> = match format {
         Format::Parquet => {

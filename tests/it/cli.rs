@@ -58,3 +58,50 @@ fn gen_then_export_ndjson_to_stdout() {
     assert_eq!(lines.len(), 25);
     assert!(lines.iter().all(|l| l["status_class"].is_string()));
 }
+
+#[test]
+fn refuses_to_overwrite_an_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let har = dir.path().join("g.har");
+    assert!(
+        harx()
+            .args(["gen", "--entries", "3", "-o"])
+            .arg(&har)
+            .status()
+            .expect("gen")
+            .success()
+    );
+    let before = std::fs::read(&har).expect("read");
+    let out = harx()
+        .arg("export")
+        .arg(&har)
+        .arg("-o")
+        .arg(&har)
+        .arg("--format")
+        .arg("ndjson")
+        .output()
+        .expect("export");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("would replace an input"));
+    assert_eq!(std::fs::read(&har).expect("read"), before);
+}
+
+#[test]
+fn empty_input_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let har = dir.path().join("empty.har");
+    std::fs::write(&har, b"").expect("write");
+    let out = harx()
+        .arg("export")
+        .arg(&har)
+        .arg("-o")
+        .arg(dir.path().join("o.parquet"))
+        .output()
+        .expect("export");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("empty.har") && err.contains("empty input"),
+        "{err}"
+    );
+}
