@@ -97,7 +97,7 @@ pub fn repair_in_place(buf: &mut [u8]) -> usize {
     }
     // Lone surrogates: scan escapes.
     let mut i = 0;
-    while let Some(off) = memchr::memchr(b'\\', &buf[i..]) {
+    while let Some(off) = buf.get(i..).and_then(|rest| memchr::memchr(b'\\', rest)) {
         let p = i + off;
         if buf.get(p + 1) != Some(&b'u') {
             i = p + 2;
@@ -151,6 +151,9 @@ mod tests {
             &b[..],
             br#"{"a":"\ufffd","b":"\ud83d\ude00","c":"\\ud83d","d":"\ufffd"}"#
         );
+        // A backslash as the very last byte.
+        let mut b = br#"{"a":"x\"#.to_vec();
+        assert_eq!(repair_in_place(&mut b), 0);
         let mut b = b"{\"a\":\"\xff\"}".to_vec();
         assert_eq!(repair_in_place(&mut b), 1);
         assert_eq!(&b[..], b"{\"a\":\"?\"}");

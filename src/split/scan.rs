@@ -52,9 +52,13 @@ fn gap_elements(
         if buf[p] == b'"' {
             p = skip_string(buf, p).unwrap_or(to).min(to);
         } else {
-            while p < to && !matches!(buf[p], b',' | b' ' | b'\n' | b'\r' | b'\t') {
-                p += 1;
+            // A bare token ends at a separator, whitespace or the start of a string, so the
+            // gap is cut where the block scan saw string boundaries too.
+            // Backslashes escape the next byte here too, as the block scan takes them.
+            while p < to && !matches!(buf[p], b',' | b' ' | b'\n' | b'\r' | b'\t' | b'"') {
+                p += if buf[p] == b'\\' { 2 } else { 1 };
             }
+            p = p.min(to);
         }
         spans.push(EntrySpan {
             index: *index,
