@@ -516,6 +516,19 @@ mod tests {
     }
 
     #[test]
+    fn gap_tokens_follow_the_block_scan() {
+        // Outside strings (invalid JSON), a backslash still escapes a quote for the block
+        // scan; the gap tokenizer must agree, or a token could swallow the next entry.
+        let s = r#"[ a\"b {"x":1} ]"#;
+        let mut spans = Vec::new();
+        let mut longs = Vec::new();
+        let stop = split_entries(s.as_bytes(), 1, 0, usize::MAX, &mut spans, &mut longs);
+        let got: Vec<&str> = spans.iter().map(|sp| &s[sp.start..sp.end]).collect();
+        assert_eq!(got, vec![r#"a\"b"#, r#"{"x":1}"#]);
+        assert_eq!(stop, SplitStop::End(s.len() - 1));
+    }
+
+    #[test]
     fn records_long_strings_and_truncation() {
         let body = "x".repeat(1000);
         let s = format!(r#"[{{"text":"{body}","n":1}},{{"text":"{body}"#);
