@@ -128,10 +128,12 @@ fn producer_of(buf: &[u8]) -> Option<String> {
 fn pages_of(buf: &[u8]) -> HashMap<String, String> {
     let mut out = HashMap::new();
     let mut copy = buf.to_vec();
-    let mut repaired = copy.clone();
+    let mut repaired;
     let parsed = match simd_json::to_borrowed_value(&mut copy) {
         Ok(v) => Some(v),
         Err(_) => {
+            // simd-json may have unescaped part of `copy` in place: start again from `buf`.
+            repaired = buf.to_vec();
             crate::parse::unescape::repair_in_place(&mut repaired);
             simd_json::to_borrowed_value(&mut repaired).ok()
         }

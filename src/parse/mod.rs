@@ -414,11 +414,11 @@ fn request<'i>(
             "method" => row.method = non_empty(st.text(&x)),
             "url" => {
                 row.url = st.get(&x).map(|u| {
-                    let changed = match config.sanitize.then(|| redact::url(&u)) {
-                        Some(Cow::Owned(o)) => Some(o),
-                        _ => None,
-                    };
-                    changed.map_or(u, Cow::Owned)
+                    if config.sanitize {
+                        redact::url_cow(u)
+                    } else {
+                        u
+                    }
                 });
             }
             "httpVersion" => version = non_empty(st.text(&x)),
@@ -470,7 +470,7 @@ fn response<'i>(
             "redirectURL" => {
                 row.redirect_url = non_empty(st.get(&x)).map(|u| {
                     if config.sanitize {
-                        Cow::Owned(redact::url(&u).into_owned())
+                        redact::url_cow(u)
                     } else {
                         u
                     }

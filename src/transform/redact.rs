@@ -138,10 +138,7 @@ pub fn redact_header(class: HeaderClass, value: Cow<'_, str>) -> Cow<'_, str> {
     }
     match class {
         HeaderClass::Plain => value,
-        HeaderClass::Url => match url(&value) {
-            Cow::Borrowed(_) => value,
-            Cow::Owned(o) => Cow::Owned(o),
-        },
+        HeaderClass::Url => url_cow(value),
         HeaderClass::Credentials => match value.trim().split_once(' ') {
             Some((scheme, _)) => Cow::Owned(format!("{scheme} {REDACTED}")),
             None => Cow::Borrowed(REDACTED),
@@ -231,6 +228,15 @@ fn percent_decode_lossy(s: &str) -> Cow<'_, str> {
         i += 1;
     }
     Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// [`url`] for a value that is already a `Cow`: keeps the borrow when nothing is secret.
+pub fn url_cow(u: Cow<'_, str>) -> Cow<'_, str> {
+    let redacted = match url(&u) {
+        Cow::Owned(o) => Some(o),
+        Cow::Borrowed(_) => None,
+    };
+    redacted.map_or(u, Cow::Owned)
 }
 
 /// Redacts a URL: the password of its userinfo, and secret query and fragment parameters.
