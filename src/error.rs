@@ -61,6 +61,17 @@ pub enum Error {
         /// The cause.
         source: parquet::errors::ParquetError,
     },
+    /// A Parquet input could not be decoded.
+    #[error("{path}: reading Parquet: {message}")]
+    ReadParquet {
+        /// The input.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The command line asks for something the data cannot give.
+    #[error("{0}")]
+    Usage(String),
     /// Building Arrow data failed.
     #[error("internal Arrow error: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),

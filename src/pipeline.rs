@@ -96,6 +96,8 @@ pub struct FileReport {
     pub producer: Option<String>,
     /// Entries read only after a lossy repair (lone surrogates, invalid UTF-8).
     pub repaired: usize,
+    /// Pages in `log.pages`.
+    pub pages: usize,
 }
 
 impl FileReport {
@@ -237,6 +239,7 @@ impl Pipeline {
             path: path.to_path_buf(),
             bytes: buf.len() as u64,
             producer: producer.clone(),
+            pages: pages.len(),
             ..FileReport::default()
         };
         let file = FileContext {

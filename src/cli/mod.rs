@@ -1,7 +1,12 @@
 //! The command line: one file per subcommand.
 
+pub mod common;
+pub mod diff;
 pub mod export;
+pub mod find;
 pub mod generate;
+pub mod stats;
+pub mod summary;
 
 use clap::{Parser, Subcommand};
 
@@ -42,6 +47,14 @@ pub struct Cli {
 pub enum Command {
     /// Export HAR entries to Parquet, NDJSON or CSV (one row per entry).
     Export(export::ExportArgs),
+    /// Summarize HARs: failures, auth and CORS problems, slowest requests, TTFB.
+    Summary(summary::SummaryArgs),
+    /// List the entries that match filters (tracking ID, status, URL, phase times).
+    Find(find::FindArgs),
+    /// Compare two HARs: requests only in one, status changes, slowdowns, JSON bodies.
+    Diff(diff::DiffArgs),
+    /// Count, failure rate and TTFB percentiles per tenant, date, host… over a dataset.
+    Stats(stats::StatsArgs),
     /// Generate a deterministic, realistic HAR file for benchmarks and tests.
     Gen(generate::GenArgs),
 }
@@ -53,6 +66,10 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Export(args) => export::run(&args),
+        Command::Summary(args) => summary::run(&args),
+        Command::Find(args) => find::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Stats(args) => stats::run(&args),
         Command::Gen(args) => generate::run(&args),
     }
 }

@@ -1,0 +1,232 @@
+//! Options and helpers shared by the subcommands that read HARs.
+
+use crate::analyze::summary::FileInfo;
+use crate::parse::ParseConfig;
+use crate::pipeline::{FileReport, OnError, Pipeline, PipelineConfig};
+use anyhow::Context;
+use clap::Args;
+use std::io::IsTerminal;
+
+/// How HAR inputs are read.
+#[derive(Debug, Args, Clone)]
+pub struct ReadArgs {
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Correlation header to read as the tracking ID (repeatable; replaces the default
+    /// list: TrackingID, X-Request-Id, X-Correlation-Id, traceparent, X-Amzn-Trace-Id,
+    /// X-B3-TraceId, CF-Ray).
+    #[arg(long = "tracking-header", value_name = "NAME")]
+    pub tracking_headers: Vec<String>,
+    /// Show secret values (cookies, tokens, passwords). Off by default.
+    #[arg(long)]
+    pub no_sanitize: bool,
+}
+
+impl ReadArgs {
+    /// A pipeline reading with these options; `bodies` also reads response bodies.
+    ///
+    /// # Errors
+    /// When the worker pool cannot start.
+    pub fn pipeline(&self, bodies: bool) -> anyhow::Result<Pipeline> {
+        let mut parse = ParseConfig {
+            bodies,
+            sanitize: !self.no_sanitize,
+            ..ParseConfig::default()
+        };
+        if !self.tracking_headers.is_empty() {
+            parse.tracking_headers = self
+                .tracking_headers
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect();
+        }
+        let config = PipelineConfig {
+            threads: self.threads,
+            on_error: OnError::Skip,
+            parse,
+            ..PipelineConfig::default()
+        };
+        Pipeline::new(config).context("starting worker threads")
+    }
+}
+
+/// Warns about skipped entries and truncation, as `export` does.
+pub fn warn_incomplete(reports: &[FileReport]) {
+    for r in reports {
+        for s in &r.skipped {
+            eprintln!(
+                "harx: warning: {}: entry {} at byte {} (line {}, column {}) skipped: {}",
+                r.path.display(),
+                s.index,
+                s.offset,
+                s.line,
+                s.column,
+                s.message
+            );
+        }
+        if r.truncated {
+            eprintln!(
+                "harx: warning: {}: input is truncated inside log.entries; read the {} complete entries",
+                r.path.display(),
+                r.entries
+            );
+        }
+    }
+}
+
+/// The summary's view of a report.
+pub fn file_info(r: &FileReport) -> FileInfo {
+    FileInfo {
+        path: r.path.display().to_string(),
+        producer: r.producer.clone(),
+        entries: r.entries,
+        pages: r.pages,
+        skipped: r.skipped.len(),
+        truncated: r.truncated,
+    }
+}
+
+/// Whether to colour standard output: a terminal, and `NO_COLOR` unset.
+pub fn color_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// ANSI styling that is a no-op without colour.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Whether to emit escapes.
+    pub on: bool,
+}
+
+impl Style {
+    fn wrap(self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+
+    /// Bold.
+    pub fn bold(self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+
+    /// Red (failures).
+    pub fn red(self, s: &str) -> String {
+        self.wrap("31", s)
+    }
+
+    /// Yellow (warnings).
+    pub fn yellow(self, s: &str) -> String {
+        self.wrap("33", s)
+    }
+
+    /// Dim.
+    pub fn dim(self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+}
+
+/// Cuts `s` to `max` characters, marking the cut with `…`.
+pub fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// A cell and the style it is shown in (none: plain).
+pub type Cell = (String, Option<fn(Style, &str) -> String>);
+
+/// A plain-text table with aligned columns. Cells are measured in characters before
+/// styling, so colour does not break alignment.
+#[derive(Debug, Default)]
+pub struct Table {
+    headers: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+    right: Vec<bool>,
+}
+
+impl Table {
+    /// A table with these column headers; `right` marks right-aligned (numeric) columns.
+    pub fn new(headers: &[&str], right: &[bool]) -> Self {
+        Self {
+            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+            rows: Vec::new(),
+            right: right.to_vec(),
+        }
+    }
+
+    /// Adds a row of plain cells.
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows
+            .push(cells.into_iter().map(|c| (c, None)).collect());
+    }
+
+    /// Adds a row whose cells may carry a style.
+    pub fn styled_row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Renders the table, one line per row, two spaces between columns.
+    pub fn render(&self, style: Style) -> String {
+        let cols = self.headers.len();
+        let mut width = vec![0usize; cols];
+        for (i, h) in self.headers.iter().enumerate() {
+            width[i] = h.chars().count();
+        }
+        for r in &self.rows {
+            for (i, (c, _)) in r.iter().enumerate().take(cols) {
+                width[i] = width[i].max(c.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let line = |cells: Vec<(String, String)>, out: &mut String| {
+            let mut l = String::new();
+            for (i, (plain, shown)) in cells.iter().enumerate() {
+                let pad = width[i].saturating_sub(plain.chars().count());
+                let last = i + 1 == cells.len();
+                if self.right.get(i).copied().unwrap_or(false) {
+                    l.push_str(&" ".repeat(pad));
+                    l.push_str(shown);
+                } else {
+                    l.push_str(shown);
+                    if !last {
+                        l.push_str(&" ".repeat(pad));
+                    }
+                }
+                if !last {
+                    l.push_str("  ");
+                }
+            }
+            out.push_str(l.trim_end());
+            out.push('\n');
+        };
+        line(
+            self.headers
+                .iter()
+                .map(|h| (h.clone(), style.bold(h)))
+                .collect(),
+            &mut out,
+        );
+        for r in &self.rows {
+            line(
+                r.iter()
+                    .map(|(c, f)| (c.clone(), f.map_or_else(|| c.clone(), |f| f(style, c))))
+                    .collect(),
+                &mut out,
+            );
+        }
+        out
+    }
+}
