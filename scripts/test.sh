@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: Rust unit + integration tests, then the oracle tests
 # (Python's json module, pyarrow and DuckDB reading harx's output).
-# Needs: cargo; python3 with pytest, pyarrow, duckdb (scripts/setup-test-deps.sh installs them).
+# Needs: cargo; python3 with pytest, pyarrow, duckdb, websocket-client; Debian's chromium
+# (scripts/setup-test-deps.sh installs them).
 # The HAR corpus is read from $HARX_CORPUS (default ../shared/corpus); tests that need it
 # say SKIPPED when it is absent.
 set -euo pipefail
@@ -10,7 +11,7 @@ export HARX_CORPUS="${HARX_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 if [ ! -d "$HARX_CORPUS/real" ]; then
   echo "NOTE: HAR corpus not found at $HARX_CORPUS: corpus tests will be SKIPPED" >&2
 fi
-if ! python3 -c "import pytest, pyarrow, duckdb" 2>/dev/null; then
+if ! python3 -c "import pytest, pyarrow, duckdb, websocket" 2>/dev/null || ! command -v chromium >/dev/null 2>&1; then
   scripts/setup-test-deps.sh
 fi
 cargo build --locked --bin harx

@@ -5,6 +5,7 @@
 pub mod diff;
 pub mod quantile;
 pub mod record;
+pub mod report;
 pub mod stats;
 pub mod summary;
 

@@ -19,6 +19,8 @@ pub struct Record {
     pub entry_index: i64,
     /// `pageref`.
     pub page_id: Option<String>,
+    /// Title of the referenced page.
+    pub page_title: Option<String>,
     /// Start, microseconds since the epoch (UTC).
     pub started_at: Option<i64>,
     /// Request method (empty when absent).
@@ -258,6 +260,7 @@ pub fn records(batch: &RecordBatch, want: Want) -> Vec<Record> {
     let get = |v: &Option<Vec<Option<f64>>>, i: usize| v.as_ref().and_then(|v| v[i]);
     let source_file = strs(batch, "source_file");
     let page_id = strs(batch, "page_id");
+    let page_title = strs(batch, "page_title");
     let method = strs(batch, "method");
     let url = strs(batch, "url");
     let scheme = strs(batch, "scheme");
@@ -298,6 +301,7 @@ pub fn records(batch: &RecordBatch, want: Want) -> Vec<Record> {
             source_file: s(source_file, i).unwrap_or_default(),
             entry_index: index.as_ref().and_then(|v| v[i]).unwrap_or(i as i64),
             page_id: s(page_id, i),
+            page_title: s(page_title, i),
             started_at: started.filter(|a| a.is_valid(i)).map(|a| a.value(i)),
             method: s(method, i).unwrap_or_default(),
             url: s(url, i).unwrap_or_default(),

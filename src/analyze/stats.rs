@@ -206,6 +206,11 @@ impl Stats {
         Ok(())
     }
 
+    /// Every value counted in the percentiles, all groups together.
+    pub fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        self.groups.values().flat_map(|g| g.2.iter().copied())
+    }
+
     /// The groups, sorted by key.
     pub fn finish(self) -> Vec<GroupStats> {
         self.groups

@@ -3,7 +3,7 @@
 //! the JSON shape (`harx.summary/1`) is documented in docs/troubleshooting.md.
 
 use super::quantile;
-use super::record::{PHASES, Record};
+use super::record::Record;
 use super::{ms, utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -675,9 +675,4 @@ fn grouped(m: HashMap<String, Vec<f64>>) -> Vec<Percentiles> {
         .collect();
     out.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
     out
-}
-
-/// The names of the phases, for display.
-pub fn phase_names() -> &'static [&'static str; 7] {
-    &PHASES
 }

@@ -5,6 +5,7 @@ pub mod diff;
 pub mod export;
 pub mod find;
 pub mod generate;
+pub mod report;
 pub mod stats;
 pub mod summary;
 
@@ -53,6 +54,9 @@ pub enum Command {
     Find(find::FindArgs),
     /// Compare two HARs: requests only in one, status changes, slowdowns, JSON bodies.
     Diff(diff::DiffArgs),
+    /// Write a self-contained HTML report: waterfall, failures, slowest, TTFB; or a fleet
+    /// report of a dataset.
+    Report(report::ReportArgs),
     /// Count, failure rate and TTFB percentiles per tenant, date, host… over a dataset.
     Stats(stats::StatsArgs),
     /// Generate a deterministic, realistic HAR file for benchmarks and tests.
@@ -70,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Find(args) => find::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Stats(args) => stats::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Gen(args) => generate::run(&args),
     }
 }
