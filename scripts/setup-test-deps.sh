@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond cargo: the Python oracles (pytest, pyarrow, duckdb),
-# the DevTools client for the browser tests (websocket-client) and Debian's Chromium.
+# the DevTools client for the browser tests (websocket-client), Debian's Chromium, and
+# gnupg for the sanitizer's encrypt-the-original round trip.
 set -euo pipefail
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
   'pytest>=8' 'pyarrow>=15' 'duckdb>=1.1' 'websocket-client>=1.6'
-if ! command -v chromium >/dev/null 2>&1; then
+pkgs=()
+command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
+command -v gpg >/dev/null 2>&1 || pkgs+=(gnupg)
+if [ ${#pkgs[@]} -gt 0 ]; then
   SUDO=""
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y -qq chromium >/dev/null 2>&1 \
-    || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null; }
+  $SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null 2>&1 \
+    || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null; }
 fi

@@ -11,7 +11,7 @@ export HARX_CORPUS="${HARX_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 if [ ! -d "$HARX_CORPUS/real" ]; then
   echo "NOTE: HAR corpus not found at $HARX_CORPUS: corpus tests will be SKIPPED" >&2
 fi
-if ! python3 -c "import pytest, pyarrow, duckdb, websocket" 2>/dev/null || ! command -v chromium >/dev/null 2>&1; then
+if ! python3 -c "import pytest, pyarrow, duckdb, websocket" 2>/dev/null || ! command -v chromium >/dev/null 2>&1 || ! command -v gpg >/dev/null 2>&1; then
   scripts/setup-test-deps.sh
 fi
 cargo build --locked --bin harx

@@ -6,6 +6,7 @@ pub mod error;
 pub mod har;
 pub mod parse;
 pub mod pipeline;
+pub mod sanitize;
 pub mod sink;
 pub mod source;
 pub mod split;

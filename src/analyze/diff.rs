@@ -132,30 +132,6 @@ pub fn normalize(method: &str, url: &str) -> String {
     out
 }
 
-fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() / 4 * 3);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' | b'\r' | b'\n' | b' ' => continue,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
-}
-
 fn json_body(r: &Record) -> Option<Value> {
     let text = r.response_body.as_deref()?;
     let mime = r.mime_type.as_deref().unwrap_or("").to_ascii_lowercase();
@@ -169,7 +145,7 @@ fn json_body(r: &Record) -> Option<Value> {
         .as_deref()
         .is_some_and(|e| e.eq_ignore_ascii_case("base64"))
     {
-        let bytes = decode_base64(text)?;
+        let bytes = crate::transform::base64::decode(text)?;
         serde_json::from_slice(&bytes).ok()
     } else {
         serde_json::from_str(text).ok()
@@ -634,15 +610,6 @@ mod tests {
             "GET https://x/a/{hex}?id={n}"
         );
         assert_eq!(normalize("GET", "https://x/"), "GET https://x/");
-    }
-
-    #[test]
-    fn base64_decoding() {
-        assert_eq!(
-            decode_base64("eyJhIjoxfQ==").as_deref(),
-            Some(&b"{\"a\":1}"[..])
-        );
-        assert_eq!(decode_base64("!!"), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod export;
 pub mod find;
 pub mod generate;
 pub mod report;
+pub mod sanitize;
 pub mod stats;
 pub mod summary;
 
@@ -48,6 +49,9 @@ pub struct Cli {
 pub enum Command {
     /// Export HAR entries to Parquet, NDJSON or CSV (one row per entry).
     Export(export::ExportArgs),
+    /// Sanitize a HAR: redact cookies, tokens, passwords and keys, byte for byte
+    /// otherwise; or --verify that none remain.
+    Sanitize(sanitize::SanitizeArgs),
     /// Summarize HARs: failures, auth and CORS problems, slowest requests, TTFB.
     Summary(summary::SummaryArgs),
     /// List the entries that match filters (tracking ID, status, URL, phase times).
@@ -70,6 +74,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Export(args) => export::run(&args),
+        Command::Sanitize(args) => sanitize::run(&args),
         Command::Summary(args) => summary::run(&args),
         Command::Find(args) => find::run(&args),
         Command::Diff(args) => diff::run(&args),

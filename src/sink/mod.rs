@@ -77,6 +77,11 @@ impl AtomicFile {
         &self.path
     }
 
+    /// Where the temporary file is (for a writer that opens it by name).
+    pub fn path_temp(&self) -> &Path {
+        self.temp.path()
+    }
+
     /// The open temporary file.
     pub fn file(&mut self) -> &mut std::fs::File {
         self.temp.as_file_mut()

@@ -1,4 +1,5 @@
 //! Transform: pure per-entry functions applied before data reaches any output.
 
+pub mod base64;
 pub mod redact;
 pub mod tracking;

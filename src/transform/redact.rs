@@ -131,17 +131,36 @@ pub fn header_value<'a>(name: &str, value: Cow<'a, str>) -> Cow<'a, str> {
     redact_header(header_class(name), value)
 }
 
+/// What replaces a secret value: the fixed marker, or (for the sanitizer) a keyed
+/// pseudonym. Called once per redacted value, with that value.
+pub type Marker<'m> = &'m mut dyn FnMut(&str) -> String;
+
 /// Redacts a header value of a known class.
 pub fn redact_header(class: HeaderClass, value: Cow<'_, str>) -> Cow<'_, str> {
     if class == HeaderClass::Plain || value.is_empty() {
         return value;
     }
+    redact_header_with(class, value, &mut |_| REDACTED.to_owned())
+}
+
+/// [`redact_header`] with the replacement chosen by `mark`.
+pub fn redact_header_with<'a>(
+    class: HeaderClass,
+    value: Cow<'a, str>,
+    mark: Marker<'_>,
+) -> Cow<'a, str> {
+    if class == HeaderClass::Plain || value.is_empty() {
+        return value;
+    }
     match class {
         HeaderClass::Plain => value,
-        HeaderClass::Url => url_cow(value),
+        HeaderClass::Url => match url_with(&value, mark) {
+            Cow::Owned(o) => Cow::Owned(o),
+            Cow::Borrowed(_) => value,
+        },
         HeaderClass::Credentials => match value.trim().split_once(' ') {
-            Some((scheme, _)) => Cow::Owned(format!("{scheme} {REDACTED}")),
-            None => Cow::Borrowed(REDACTED),
+            Some((scheme, cred)) => Cow::Owned(format!("{scheme} {}", mark(cred.trim()))),
+            None => Cow::Owned(mark(&value)),
         },
         HeaderClass::Cookie => {
             let mut out = String::with_capacity(value.len());
@@ -150,10 +169,10 @@ pub fn redact_header(class: HeaderClass, value: Cow<'_, str>) -> Cow<'_, str> {
                     out.push(';');
                 }
                 match pair.split_once('=') {
-                    Some((n, _)) => {
+                    Some((n, v)) => {
                         out.push_str(n);
                         out.push('=');
-                        out.push_str(REDACTED);
+                        out.push_str(&mark(v));
                     }
                     None => out.push_str(pair),
                 }
@@ -170,11 +189,14 @@ pub fn redact_header(class: HeaderClass, value: Cow<'_, str>) -> Cow<'_, str> {
                 let (first, attrs) = line
                     .split_once(';')
                     .map_or((line, None), |(a, b)| (a, Some(b)));
-                if let Some((n, _)) = first.split_once('=') {
-                    out.push_str(n);
-                    out.push('=');
+                match first.split_once('=') {
+                    Some((n, v)) => {
+                        out.push_str(n);
+                        out.push('=');
+                        out.push_str(&mark(v));
+                    }
+                    None => out.push_str(&mark(first)),
                 }
-                out.push_str(REDACTED);
                 if let Some(a) = attrs {
                     out.push(';');
                     out.push_str(a);
@@ -182,19 +204,20 @@ pub fn redact_header(class: HeaderClass, value: Cow<'_, str>) -> Cow<'_, str> {
             }
             Cow::Owned(out)
         }
-        HeaderClass::Secret => Cow::Borrowed(REDACTED),
+        HeaderClass::Secret => Cow::Owned(mark(&value)),
     }
 }
 
-/// Redacts secret parameters in a `a=1&b=2` string.
-fn params(s: &str) -> Option<String> {
+/// Redacts the values of parameters for which `secret(name)` holds in an `a=1&b=2`
+/// string; `None` when nothing changed.
+pub fn params_with(s: &str, secret: &dyn Fn(&str) -> bool, mark: Marker<'_>) -> Option<String> {
     let mut changed = false;
     let out: Vec<Cow<'_, str>> = s
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some((n, v)) if !v.is_empty() && is_secret_param(&percent_decode_lossy(n)) => {
+            Some((n, v)) if !v.is_empty() && secret(&percent_decode_lossy(n)) => {
                 changed = true;
-                Cow::Owned(format!("{n}={REDACTED}"))
+                Cow::Owned(format!("{n}={}", mark(v)))
             }
             _ => Cow::Borrowed(pair),
         })
@@ -202,7 +225,8 @@ fn params(s: &str) -> Option<String> {
     changed.then(|| out.join("&"))
 }
 
-fn percent_decode_lossy(s: &str) -> Cow<'_, str> {
+/// Decodes `%XX` and `+` (form encoding), lossily.
+pub fn percent_decode_lossy(s: &str) -> Cow<'_, str> {
     if !s.contains('%') && !s.contains('+') {
         return Cow::Borrowed(s);
     }
@@ -241,6 +265,20 @@ pub fn url_cow(u: Cow<'_, str>) -> Cow<'_, str> {
 
 /// Redacts a URL: the password of its userinfo, and secret query and fragment parameters.
 pub fn url(u: &str) -> Cow<'_, str> {
+    url_with(u, &mut |_| REDACTED.to_owned())
+}
+
+/// [`url`] with the replacement chosen by `mark`.
+pub fn url_with<'a>(u: &'a str, mark: Marker<'_>) -> Cow<'a, str> {
+    url_with_rule(u, &is_secret_param, mark)
+}
+
+/// [`url`] with the secret-parameter rule and the replacement given.
+pub fn url_with_rule<'a>(
+    u: &'a str,
+    secret: &dyn Fn(&str) -> bool,
+    mark: Marker<'_>,
+) -> Cow<'a, str> {
     if !u.contains(['?', '#', '@']) {
         return Cow::Borrowed(u);
     }
@@ -257,8 +295,9 @@ pub fn url(u: &str) -> Cow<'_, str> {
                 && !pw.is_empty()
             {
                 out = Some(format!(
-                    "{}{user}:{REDACTED}{}",
+                    "{}{user}:{}{}",
                     &u[..after],
+                    mark(pw),
                     &u[after + at..]
                 ));
             }
@@ -273,8 +312,8 @@ pub fn url(u: &str) -> Cow<'_, str> {
         Some((a, q)) => (a.to_owned(), Some(q.to_owned())),
         None => (base.clone(), None),
     };
-    let new_q = query.as_deref().and_then(params);
-    let new_f = frag.as_deref().and_then(params);
+    let new_q = query.as_deref().and_then(|q| params_with(q, secret, mark));
+    let new_f = frag.as_deref().and_then(|f| params_with(f, secret, mark));
     if new_q.is_none() && new_f.is_none() {
         return out.map_or(Cow::Borrowed(u), Cow::Owned);
     }

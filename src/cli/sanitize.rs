@@ -1,0 +1,277 @@
+//! `harx sanitize`: a streaming, byte-preserving sanitizer; `--verify` checks a file.
+
+use super::ExitStatus;
+use crate::sanitize::engine::Policy;
+use crate::sanitize::rules::{DEFAULT_RULES, Replacement, Rules};
+use crate::sanitize::{self, Outcome};
+use crate::sink::AtomicFile;
+use anyhow::{Context, bail, ensure};
+use clap::Args;
+use serde_json::json;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Arguments of `harx sanitize`.
+#[derive(Debug, Args)]
+pub struct SanitizeArgs {
+    /// The HAR to sanitize (plain, gzip, zlib or zstd).
+    #[arg(value_name = "INPUT", required_unless_present_any = ["verify", "print_default_rules"])]
+    pub input: Option<PathBuf>,
+    /// The sanitized HAR to write (created 0600, appears only when complete).
+    #[arg(short, long, value_name = "OUTPUT", required_unless_present_any = ["verify", "print_default_rules"])]
+    pub output: Option<PathBuf>,
+    /// A TOML rules file (see --print-default-rules).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Write a JSON report of what was redacted: counts by rule and location, never values.
+    #[arg(long, value_name = "REPORT.json")]
+    pub report: Option<PathBuf>,
+    /// Replace values by keyed pseudonyms `[REDACTED:<8 hex>]` (equal values stay equal)
+    /// instead of `[REDACTED]`.
+    #[arg(long)]
+    pub pseudonymize: bool,
+    /// The pseudonym key (any bytes; hashed to 32). Default: random for each run.
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// After sanitizing, encrypt the original to this OpenPGP public key (with the
+    /// system's `gpg`, in a throw-away keyring) as INPUT.gpg.
+    #[arg(long, value_name = "PUBKEY.asc")]
+    pub encrypt_original_to: Option<PathBuf>,
+    /// With --encrypt-original-to: delete the plaintext original once encrypted.
+    #[arg(long, requires = "encrypt_original_to")]
+    pub delete_original: bool,
+    /// Check FILE instead: exit 1 and list where secrets remain (never the values).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "output"])]
+    pub verify: Option<PathBuf>,
+    /// Print the default rules as a TOML rules file, and exit.
+    #[arg(long)]
+    pub print_default_rules: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// No summary line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn random_key() -> anyhow::Result<[u8; 32]> {
+    let mut k = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut k))
+        .context("reading /dev/urandom for the pseudonym key")?;
+    Ok(k)
+}
+
+fn key_from_file(p: &Path) -> anyhow::Result<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(p).with_context(|| format!("{}: reading the key", p.display()))?;
+    ensure!(!bytes.is_empty(), "{}: the key file is empty", p.display());
+    Ok(Sha256::digest(&bytes).into())
+}
+
+fn counts_json(o: &Outcome) -> (serde_json::Value, serde_json::Value) {
+    let mut by_rule = serde_json::Map::new();
+    let mut by_loc: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    for (rule, locs) in &o.counts {
+        by_rule.insert(rule.clone(), locs.values().sum::<u64>().into());
+        for (l, n) in locs {
+            *by_loc.entry(l.clone()).or_default() += n;
+        }
+    }
+    (serde_json::Value::Object(by_rule), json!(by_loc))
+}
+
+/// Runs `harx sanitize`.
+///
+/// # Errors
+/// Bad rules, unreadable or invalid input (no output is left), unwritable output.
+pub fn run(args: &SanitizeArgs) -> anyhow::Result<ExitStatus> {
+    if args.print_default_rules {
+        std::io::stdout()
+            .lock()
+            .write_all(DEFAULT_RULES.as_bytes())?;
+        return Ok(ExitStatus::Success);
+    }
+    let user_rules = args
+        .rules
+        .as_ref()
+        .map(|p| {
+            std::fs::read_to_string(p).with_context(|| format!("{}: reading rules", p.display()))
+        })
+        .transpose()?;
+    let mut rules = Rules::load(user_rules.as_deref()).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e}",
+            args.rules
+                .as_ref()
+                .map_or_else(String::new, |p| p.display().to_string())
+        )
+    })?;
+    if args.pseudonymize {
+        rules.replacement = Replacement::Pseudonym;
+    }
+    let key = match &args.key_file {
+        Some(p) => key_from_file(p)?,
+        None => random_key()?,
+    };
+    let policy = Policy { rules: &rules, key };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .thread_name(|i| format!("harx-sanitize-{i}"))
+        .build()
+        .context("starting worker threads")?;
+    let version = env!("CARGO_PKG_VERSION");
+    let mode = match rules.replacement {
+        Replacement::Redact => "redact",
+        Replacement::Pseudonym => "pseudonym",
+    };
+    if let Some(file) = &args.verify {
+        let o = sanitize::run(file, &policy, &pool, None, &|_| String::new())?;
+        let mut out = std::io::stdout().lock();
+        for f in &o.findings {
+            let where_ = if f.entry >= 0 {
+                format!("entry {}", f.entry)
+            } else {
+                "log.pages".to_owned()
+            };
+            writeln!(
+                out,
+                "{}: {where_}, {}: {} (byte {}, line {}, column {})",
+                file.display(),
+                f.location,
+                f.rules.join(", "),
+                f.offset,
+                f.line,
+                f.column
+            )?;
+        }
+        if !args.quiet {
+            eprintln!(
+                "harx: {}: {} entries checked, {} strings still hold secrets",
+                file.display(),
+                o.entries,
+                o.findings.len()
+            );
+        }
+        return Ok(if o.findings.is_empty() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        });
+    }
+    let (Some(input), Some(output)) = (&args.input, &args.output) else {
+        bail!("INPUT and -o OUTPUT are required");
+    };
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(input), std::fs::canonicalize(output)) {
+        ensure!(
+            a != b,
+            "{}: the output would replace the input; choose another -o",
+            output.display()
+        );
+    }
+    let started = std::time::Instant::now();
+    let mut file = AtomicFile::create(output)?;
+    let outcome = {
+        let mut w = BufWriter::with_capacity(1 << 20, file.file());
+        let meta = |o: &Outcome| {
+            let (by_rule, _) = counts_json(o);
+            json!({
+                "tool": "harx",
+                "version": version,
+                "rules_sha256": rules.sha256,
+                "replacement": mode,
+                "redactions": o.total,
+                "by_rule": by_rule,
+            })
+            .to_string()
+        };
+        let o = sanitize::run(input, &policy, &pool, Some(&mut w), &meta)?;
+        w.flush()
+            .with_context(|| format!("writing {}", output.display()))?;
+        o
+    };
+    file.file().sync_all().ok();
+    file.commit()?;
+    if let Some(r) = &args.report {
+        let (by_rule, by_location) = counts_json(&outcome);
+        let report = json!({
+            "tool": "harx",
+            "version": version,
+            "input": input.display().to_string(),
+            "output": output.display().to_string(),
+            "rules_sha256": rules.sha256,
+            "replacement": mode,
+            "entries": outcome.entries,
+            "redactions": outcome.total,
+            "strings_changed": outcome.findings.len(),
+            "by_rule": by_rule,
+            "by_location": by_location,
+            "by_rule_and_location": outcome.counts,
+        });
+        let mut rf = AtomicFile::create(r)?;
+        rf.file()
+            .write_all(serde_json::to_string_pretty(&report)?.as_bytes())?;
+        rf.commit()?;
+    }
+    if let Some(key) = &args.encrypt_original_to {
+        encrypt(input, key)?;
+        if args.delete_original {
+            std::fs::remove_file(input).with_context(|| format!("deleting {}", input.display()))?;
+        }
+    }
+    if !args.quiet {
+        let bytes = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "harx: {}: {} entries, {} values redacted in {} strings, {:.0} MB/s -> {}",
+            input.display(),
+            outcome.entries,
+            outcome.total,
+            outcome.findings.len(),
+            if secs > 0.0 {
+                bytes as f64 / 1e6 / secs
+            } else {
+                0.0
+            },
+            output.display()
+        );
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Encrypts `input` to the public key in `key` as `input.gpg` (0600), with the system's
+/// gpg and a throw-away keyring, offline.
+fn encrypt(input: &Path, key: &Path) -> anyhow::Result<()> {
+    let home = tempfile::tempdir().context("creating a keyring directory")?;
+    let mut target = input.as_os_str().to_owned();
+    target.push(".gpg");
+    let target = PathBuf::from(target);
+    let tmp = AtomicFile::create(&target)?;
+    let status = std::process::Command::new("gpg")
+        .arg("--homedir")
+        .arg(home.path())
+        .args([
+            "--batch",
+            "--yes",
+            "--no-tty",
+            "--quiet",
+            "--trust-model",
+            "always",
+            "--recipient-file",
+        ])
+        .arg(key)
+        .arg("--output")
+        .arg(tmp.path_temp())
+        .arg("--encrypt")
+        .arg(input)
+        .status()
+        .context("running gpg (is it installed?)")?;
+    ensure!(
+        status.success(),
+        "gpg could not encrypt {} to {}",
+        input.display(),
+        key.display()
+    );
+    tmp.commit()?;
+    Ok(())
+}

@@ -1,0 +1,351 @@
+//! Sanitize: a streaming, byte-preserving HAR sanitizer. The input is split into entries
+//! with the same scanner as `export`; each entry is redacted on its own (in parallel, a
+//! window at a time) into byte edits of the string tokens that hold secrets; the output
+//! is the input with those edits applied, so every other byte (indentation, key order,
+//! number formatting, escapes) is unchanged. Memory is bounded by the window.
+
+pub mod engine;
+pub mod json;
+pub mod rules;
+
+use crate::error::{Error, Result, line_col};
+use crate::source::{Source, bom_len};
+use crate::split::scan::{skip_string, skip_value};
+use crate::split::{self, EntrySpan, LongString, SplitStop};
+use aho_corasick::AhoCorasick;
+use engine::{Counts, Edit, Known, Policy, Walk};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+
+/// One entry's result: index, edits, secrets found, counts.
+type EntryResult = (i64, Vec<Edit>, Vec<String>, Counts);
+
+/// Bytes of entries redacted per window.
+const WINDOW: usize = 16 << 20;
+
+/// A place where `--verify` found a secret (never its value).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// Entry index (`-1`: `log.pages`).
+    pub entry: i64,
+    /// Byte offset of the string.
+    pub offset: usize,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// Field (`request.headers`, `response.content.text`…).
+    pub location: String,
+    /// Rules that fired.
+    pub rules: Vec<String>,
+}
+
+/// What a run did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Entries read.
+    pub entries: usize,
+    /// Redactions by rule and location.
+    pub counts: Counts,
+    /// Redactions in all.
+    pub total: u64,
+    /// Strings changed (with `--verify`: where secrets remain).
+    pub findings: Vec<Finding>,
+}
+
+fn not_har(path: &Path, buf: &[u8], offset: usize, message: String) -> Error {
+    let (line, column) = line_col(buf, offset);
+    Error::NotHar {
+        path: path.to_path_buf(),
+        offset,
+        line,
+        column,
+        message,
+    }
+}
+
+fn merge(into: &mut Counts, from: Counts) {
+    for (rule, locs) in from {
+        let e = into.entry(rule).or_default();
+        for (loc, n) in locs {
+            *e.entry(loc).or_default() += n;
+        }
+    }
+}
+
+/// Walks the rest of `log` after the entries array: returns the offset of log's closing
+/// `}`, the end of its last member, and the value span of an existing `_harx_sanitizer`.
+fn log_tail(buf: &[u8], mut p: usize) -> Option<(usize, usize, Option<std::ops::Range<usize>>)> {
+    let ws = |buf: &[u8], mut p: usize| {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = buf.get(p) {
+            p += 1;
+        }
+        p
+    };
+    let mut last_end = p;
+    let mut existing = None;
+    loop {
+        p = ws(buf, p);
+        match buf.get(p)? {
+            b'}' => return Some((p, last_end, existing)),
+            b',' => {
+                p = ws(buf, p + 1);
+                let kend = skip_string(buf, p)?;
+                let key = &buf[p + 1..kend - 1];
+                p = ws(buf, kend);
+                if buf.get(p) != Some(&b':') {
+                    return None;
+                }
+                p = ws(buf, p + 1);
+                let vend = skip_value(buf, p)?;
+                if key == b"_harx_sanitizer" {
+                    existing = Some(p..vend);
+                }
+                p = vend;
+                last_end = vend;
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn rebuild(known: &mut Known) {
+    known.matcher = if known.values.is_empty() {
+        None
+    } else {
+        AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&known.values)
+            .ok()
+    };
+}
+
+/// Sanitizes `path` into `out` (or only checks it, when `out` is `None`). `meta` builds
+/// the `_harx_sanitizer` member from the counts.
+///
+/// # Errors
+/// Unreadable input, input that is not a complete HAR (fail closed: the caller must not
+/// keep any output), or an output write error.
+pub fn run(
+    path: &Path,
+    policy: &Policy<'_>,
+    pool: &rayon::ThreadPool,
+    mut out: Option<&mut dyn Write>,
+    meta: &dyn Fn(&Outcome) -> String,
+) -> Result<Outcome> {
+    let source = Source::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let buf = source.bytes();
+    let bom = bom_len(buf);
+    let layout =
+        split::locate(&buf[bom..]).map_err(|e| not_har(path, buf, e.offset + bom, e.message))?;
+    if layout.truncated {
+        return Err(not_har(
+            path,
+            buf,
+            buf.len(),
+            "input is truncated; nothing written".to_owned(),
+        ));
+    }
+    let Some(mut pos) = layout.entries_body.map(|p| p + bom) else {
+        return Err(not_har(path, buf, buf.len(), "no `log.entries`".to_owned()));
+    };
+    let mut outcome = Outcome::default();
+    let write_err = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    // pages: small; redacted up front, written when the stream reaches them
+    let mut pending: Vec<Edit> = Vec::new();
+    let mut known = Known::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    if let Some(r) = layout.pages.clone().map(|r| r.start + bom..r.end + bom) {
+        let node = json::parse(&buf[r.clone()], r.start)
+            .map_err(|e| not_har(path, buf, e.offset, format!("log.pages: {}", e.message)))?;
+        let mut w = Walk::new(policy, &known, -1);
+        w.pages(&node);
+        merge(&mut outcome.counts, std::mem::take(&mut w.counts));
+        pending.extend(w.edits);
+        for f in w.found {
+            if seen.insert(f.clone()) {
+                known.values.push(f);
+                known.first_seen.push(-1);
+            }
+        }
+        rebuild(&mut known);
+    }
+    let mut written = 0usize;
+    let mut cursor = (0usize, 1usize);
+    let mut spans: Vec<EntrySpan> = Vec::new();
+    let mut longs: Vec<LongString> = Vec::new();
+    let mut next_index = 0;
+    let mut emit = |edits: &mut Vec<Edit>,
+                    upto: usize,
+                    outcome: &mut Outcome,
+                    out: &mut Option<&mut dyn Write>,
+                    written: &mut usize|
+     -> Result<()> {
+        edits.sort_by_key(|e| e.span.start);
+        let mut keep = Vec::new();
+        for e in edits.drain(..) {
+            if e.span.start >= upto {
+                keep.push(e);
+                continue;
+            }
+            let (line, column) = advance(buf, &mut cursor, e.span.start);
+            outcome.findings.push(Finding {
+                entry: -2,
+                offset: e.span.start,
+                line,
+                column,
+                location: e.location.clone(),
+                rules: e.rules.clone(),
+            });
+            if let Some(o) = out.as_mut() {
+                o.write_all(&buf[*written..e.span.start])
+                    .map_err(write_err)?;
+                o.write_all(e.text.as_bytes()).map_err(write_err)?;
+            }
+            *written = e.span.end;
+        }
+        *edits = keep;
+        Ok(())
+    };
+    let tail_start = loop {
+        spans.clear();
+        longs.clear();
+        source.prefetch(pos, pos.saturating_add(WINDOW + (1 << 20)));
+        let stop = split::split_entries(buf, pos, next_index, WINDOW, &mut spans, &mut longs);
+        next_index += spans.len();
+        outcome.entries += spans.len();
+        let walk_all = |known: &Known| -> Result<Vec<EntryResult>> {
+            pool.install(|| {
+                spans
+                    .par_iter()
+                    .map(|s| {
+                        let node = json::parse(&buf[s.start..s.end], s.start).map_err(|e| {
+                            not_har(
+                                path,
+                                buf,
+                                e.offset,
+                                format!("entry {}: {}", s.index, e.message),
+                            )
+                        })?;
+                        let mut w = Walk::new(policy, known, s.index as i64);
+                        w.entry(&node);
+                        Ok((s.index as i64, w.edits, w.found, w.counts))
+                    })
+                    .collect()
+            })
+        };
+        let mut results = walk_all(&known)?;
+        // secrets first found in this window: their later occurrences in the window too
+        let mut added = false;
+        for (idx, _, found, _) in &results {
+            for f in found {
+                if seen.insert(f.clone()) {
+                    known.values.push(f.clone());
+                    known.first_seen.push(*idx);
+                    added = true;
+                }
+            }
+        }
+        if added {
+            rebuild(&mut known);
+            results = walk_all(&known)?;
+        }
+        for (_, edits, _, counts) in results {
+            merge(&mut outcome.counts, counts);
+            pending.extend(edits);
+        }
+        // tag findings with their entry index
+        let window_end = match stop {
+            SplitStop::Budget(p) | SplitStop::End(p) => p,
+            SplitStop::Truncated => {
+                return Err(not_har(
+                    path,
+                    buf,
+                    buf.len(),
+                    format!(
+                        "input is truncated inside log.entries (after {} complete entries); nothing written",
+                        outcome.entries
+                    ),
+                ));
+            }
+        };
+        let before = outcome.findings.len();
+        emit(
+            &mut pending,
+            window_end,
+            &mut outcome,
+            &mut out,
+            &mut written,
+        )?;
+        for f in &mut outcome.findings[before..] {
+            f.entry = spans
+                .iter()
+                .find(|s| s.start <= f.offset && f.offset < s.end)
+                .map_or(-1, |s| s.index as i64);
+        }
+        source.release(pos, window_end);
+        pos = window_end;
+        if let SplitStop::End(p) = stop {
+            // `p` is the entries array's `]`
+            break p + 1;
+        }
+    };
+    let Some((close, last_member_end, existing)) = log_tail(buf, tail_start) else {
+        return Err(not_har(
+            path,
+            buf,
+            tail_start,
+            "`log` does not end after `entries`; nothing written".to_owned(),
+        ));
+    };
+    let before = outcome.findings.len();
+    emit(
+        &mut pending,
+        buf.len(),
+        &mut outcome,
+        &mut out,
+        &mut written,
+    )?;
+    for f in &mut outcome.findings[before..] {
+        f.entry = -1;
+    }
+    outcome.total = outcome.counts.values().flat_map(|m| m.values()).sum();
+    if let Some(o) = out.as_mut() {
+        let m = meta(&outcome);
+        match existing {
+            Some(r) => {
+                o.write_all(&buf[written..r.start]).map_err(write_err)?;
+                o.write_all(m.as_bytes()).map_err(write_err)?;
+                written = r.end;
+            }
+            None => {
+                let at = last_member_end.max(written).min(close);
+                o.write_all(&buf[written..at]).map_err(write_err)?;
+                o.write_all(b", \"_harx_sanitizer\": ").map_err(write_err)?;
+                o.write_all(m.as_bytes()).map_err(write_err)?;
+                written = at;
+            }
+        }
+        o.write_all(&buf[written..]).map_err(write_err)?;
+    }
+    Ok(outcome)
+}
+
+fn advance(buf: &[u8], cursor: &mut (usize, usize), offset: usize) -> (usize, usize) {
+    let offset = offset.min(buf.len());
+    if offset < cursor.0 {
+        return line_col(buf, offset);
+    }
+    let lines = memchr::memchr_iter(b'\n', &buf[cursor.0..offset]).count();
+    *cursor = (offset, cursor.1 + lines);
+    let col = offset - memchr::memrchr(b'\n', &buf[..offset]).map_or(0, |i| i + 1) + 1;
+    (cursor.1, col)
+}

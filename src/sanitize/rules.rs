@@ -1,0 +1,477 @@
+//! The sanitizer's rules: the built-in defaults (docs/sanitize.md) and a TOML file that
+//! adds to them, removes from them, or turns them into an allow-list.
+
+use crate::transform::redact::{HeaderClass, header_class, is_secret_param};
+use regex::Regex;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// The default rules as a TOML document: what `--print-default-rules` prints and what an
+/// empty `--rules` file means.
+pub const DEFAULT_RULES: &str = r#"# harx sanitize rules. The built-in rules are always on; this file adds to them,
+# removes from them, or (mode = "allow") turns them into an allow-list.
+# Built in (docs/sanitize.md lists every one):
+#  - headers: Authorization and Proxy-Authorization (scheme word kept), every Cookie value
+#    (names kept), Set-Cookie values (attributes kept), credential headers by name
+#    (x-api-key, x-amz-security-token, ...) and by word (token, secret, password, session,
+#    auth, csrf, xsrf, signature, ...; word-bounded: `author`, `keyboard` survive),
+#    Sec-WebSocket-Protocol bearer tokens, URL rules in Referer, Location, :path, Refresh
+#  - URLs everywhere (request.url, queryString, redirectURL, _initiator, page titles,
+#    URLs inside bodies): secret query and fragment parameters, pre-signed URL signatures,
+#    userinfo passwords
+#  - cookies[] values in requests and responses
+#  - bodies (form, multipart, JSON at any depth incl. GraphQL variables and JSON sent as
+#    text/plain, base64 bodies decoded and re-encoded, SSE data lines, WebSocket and
+#    Socket.IO frames, SAML and CSRF hidden inputs in HTML)
+#  - tokens in any string: JWT, JWE, AWS/GitHub/Slack/Stripe/Google/npm/SendGrid/Twilio
+#    keys, PEM private keys, `access_token=`-style pairs (also \u-escaped)
+#  - every later occurrence of a value already redacted (8 characters or more)
+
+# "deny": redact what the rules name. "allow": redact every header value, cookie,
+# parameter and JSON string value except the names allowed below (tokens are still
+# redacted wherever they are).
+mode = "deny"
+# "redact": values become [REDACTED]. "pseudonym": [REDACTED:<8 hex>], an HMAC-SHA256 of
+# the value under a random per-run key (or --key-file), so equal values stay equal.
+replacement = "redact"
+# Shortest redacted value whose later occurrences are redacted too.
+min_propagation_length = 8
+
+[headers]
+add = []     # more secret header names (case-insensitive)
+remove = []  # header names never redacted
+allow = []   # allow mode: header values kept
+
+[cookies]
+keep = []    # cookie names whose values are kept
+
+[params]     # query, fragment and form parameters
+add = []
+remove = []
+allow = []
+
+[json_keys]  # keys in JSON bodies, at any depth
+add = []
+remove = []
+allow = []
+
+# Extra patterns: every match in any string is redacted.
+# [[patterns]]
+# name = "ticket"
+# regex = "TCK-[0-9]{8}"
+"#;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct NameLists {
+    add: Vec<String>,
+    remove: Vec<String>,
+    allow: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct CookieLists {
+    keep: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatternSpec {
+    name: String,
+    regex: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RulesFile {
+    mode: String,
+    replacement: String,
+    min_propagation_length: usize,
+    headers: NameLists,
+    cookies: CookieLists,
+    params: NameLists,
+    json_keys: NameLists,
+    patterns: Vec<PatternSpec>,
+}
+
+impl Default for RulesFile {
+    fn default() -> Self {
+        Self {
+            mode: "deny".to_owned(),
+            replacement: "redact".to_owned(),
+            min_propagation_length: 8,
+            headers: NameLists::default(),
+            cookies: CookieLists::default(),
+            params: NameLists::default(),
+            json_keys: NameLists::default(),
+            patterns: Vec::new(),
+        }
+    }
+}
+
+/// JSON body keys redacted by default (compared lower-case), besides the URL-parameter
+/// word rules.
+const JSON_KEYS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "passcode",
+    "newpassword",
+    "new_password",
+    "current_password",
+    "currentpassword",
+    "secret",
+    "client_secret",
+    "token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "sessiontoken",
+    "statetoken",
+    "statehandle",
+    "session_token",
+    "csrf",
+    "xsrf",
+    "authenticity_token",
+    "api_key",
+    "apikey",
+    "private_key",
+    "privatekey",
+    "otp",
+    "pin",
+    "authorization",
+    "cookie",
+    "set-cookie",
+    "accesstoken",
+    "refreshtoken",
+    "idtoken",
+    "client_assertion",
+    "assertion",
+    "samlresponse",
+    "samlrequest",
+];
+
+/// Header names redacted by the sanitizer beyond the shared header rules.
+const HEADERS: &[&str] = &[
+    "x-client-data",
+    "x-amzn-oidc-accesstoken",
+    "x-amzn-oidc-data",
+    "x-rapidapi-key",
+    "cf-access-token",
+    "x-forwarded-access-token",
+    "x-auth-request-access-token",
+];
+
+/// Extra URL/form parameter names beyond the shared word rules.
+const PARAMS: &[&str] = &[
+    "session_state",
+    "nonce",
+    "id_token_hint",
+    "client_assertion",
+    "device_code",
+    "user_code",
+    "login_hint_token",
+    "mfa_token",
+    "samlrequest",
+    "samlresponse",
+    "signature",
+    "sigalg",
+    "sessiontoken",
+    "statetoken",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "x-goog-signature",
+    "x-goog-credential",
+    "key-pair-id",
+    "policy",
+    "ticket",
+    "ott",
+    "magic",
+    "invite",
+    "reset_token",
+    "pass",
+    "code_verifier",
+];
+
+/// Names that contain a secret word but name no secret (OAuth metadata).
+const NOT_SECRET: &[&str] = &[
+    "token_type",
+    "grant_type",
+    "response_type",
+    "token_endpoint",
+    "auth_time",
+    "authuser",
+    "token_type_hint",
+    "session_state_changed",
+];
+
+/// Hidden HTML inputs whose values are redacted.
+const HIDDEN_INPUTS: &[&str] = &[
+    "samlresponse",
+    "samlrequest",
+    "authenticity_token",
+    "__requestverificationtoken",
+    "csrfmiddlewaretoken",
+    "_csrf",
+    "csrf_token",
+    "csrf",
+    "_token",
+    "xsrf_token",
+];
+
+/// Whether replacements are fixed markers or keyed pseudonyms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replacement {
+    /// `[REDACTED]`.
+    Redact,
+    /// `[REDACTED:<hmac8>]`.
+    Pseudonym,
+}
+
+/// The effective rules.
+#[derive(Debug)]
+pub struct Rules {
+    /// Allow-list mode.
+    pub allow_mode: bool,
+    /// Marker style.
+    pub replacement: Replacement,
+    /// Shortest value propagated.
+    pub min_propagation: usize,
+    headers_add: Vec<String>,
+    headers_remove: Vec<String>,
+    headers_allow: Vec<String>,
+    cookies_keep: Vec<String>,
+    params_add: Vec<String>,
+    params_remove: Vec<String>,
+    params_allow: Vec<String>,
+    keys_add: Vec<String>,
+    keys_remove: Vec<String>,
+    keys_allow: Vec<String>,
+    /// Token patterns: (rule name, regex).
+    pub tokens: Vec<(String, Regex)>,
+    /// `name=value` pairs with a secret name inside free text.
+    pub text_pairs: Regex,
+    /// `<input …>` tags.
+    pub html_input: Regex,
+    /// `<meta name="csrf-token" …>` tags.
+    pub html_meta: Regex,
+    /// SHA-256 of the effective rules text (built-in version plus the user's file).
+    pub sha256: String,
+}
+
+fn lower(v: Vec<String>) -> Vec<String> {
+    v.into_iter().map(|s| s.to_ascii_lowercase()).collect()
+}
+
+fn re(p: &str) -> Result<Regex, String> {
+    Regex::new(p).map_err(|e| format!("bad pattern {p}: {e}"))
+}
+
+/// The built-in token patterns (JWE before JWT: a JWE has five segments).
+const TOKEN_PATTERNS: &[(&str, &str)] = &[
+    (
+        "jwe",
+        r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+",
+    ),
+    (
+        "jwt",
+        r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*",
+    ),
+    (
+        "pem-private-key",
+        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----",
+    ),
+    ("aws-access-key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    (
+        "github-token",
+        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
+    ),
+    ("slack-token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+    ("stripe-key", r"\b[sr]k_live_[A-Za-z0-9]{16,}"),
+    ("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}"),
+    ("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+    (
+        "sendgrid-key",
+        r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
+    ),
+    ("twilio-key", r"\bSK[0-9a-fA-F]{32}\b"),
+    (
+        "k8s-bearer-subprotocol",
+        r"base64url\.bearer\.authorization\.k8s\.io\.[A-Za-z0-9_-]+",
+    ),
+];
+
+impl Rules {
+    /// The rules from a TOML file's text (`None`: the defaults).
+    ///
+    /// # Errors
+    /// A message naming the problem (unknown key, bad value, bad regex).
+    pub fn load(user: Option<&str>) -> Result<Self, String> {
+        let file: RulesFile = match user {
+            Some(text) => toml::from_str(text).map_err(|e| e.to_string())?,
+            None => RulesFile::default(),
+        };
+        let allow_mode = match file.mode.as_str() {
+            "deny" => false,
+            "allow" => true,
+            m => return Err(format!("mode = \"{m}\": expected \"deny\" or \"allow\"")),
+        };
+        let replacement = match file.replacement.as_str() {
+            "redact" => Replacement::Redact,
+            "pseudonym" => Replacement::Pseudonym,
+            r => {
+                return Err(format!(
+                    "replacement = \"{r}\": expected \"redact\" or \"pseudonym\""
+                ));
+            }
+        };
+        let mut tokens = Vec::new();
+        for (name, p) in TOKEN_PATTERNS {
+            tokens.push(((*name).to_owned(), re(p)?));
+        }
+        for p in file.patterns {
+            tokens.push((format!("pattern:{}", p.name), re(&p.regex)?));
+        }
+        let mut h = Sha256::new();
+        h.update(DEFAULT_RULES.as_bytes());
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        // A file equal to the defaults is the default rule set.
+        if let Some(u) = user.filter(|u| *u != DEFAULT_RULES) {
+            h.update(u.as_bytes());
+        }
+        Ok(Self {
+            allow_mode,
+            replacement,
+            min_propagation: file.min_propagation_length.max(1),
+            headers_add: lower(file.headers.add),
+            headers_remove: lower(file.headers.remove),
+            headers_allow: lower(file.headers.allow),
+            cookies_keep: file.cookies.keep,
+            params_add: lower(file.params.add),
+            params_remove: lower(file.params.remove),
+            params_allow: lower(file.params.allow),
+            keys_add: lower(file.json_keys.add),
+            keys_remove: lower(file.json_keys.remove),
+            keys_allow: lower(file.json_keys.allow),
+            tokens,
+            text_pairs: re(
+                r"(?i)\b(access_token|refresh_token|id_token|client_secret|code_verifier|password|passwd|session_token|sessiontoken|statetoken|api_key|apikey|samlresponse|samlrequest|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature)=([^&\s\x22'<>\\]+)",
+            )?,
+            html_input: re(r"(?is)<input\b[^>]*>")?,
+            html_meta: re(
+                r#"(?is)<meta\b[^>]*name\s*=\s*["']?(?:csrf[-_]?token|_csrf|xsrf[-_]?token)["']?[^>]*>"#,
+            )?,
+            sha256: format!("{:x}", h.finalize()),
+        })
+    }
+
+    /// How a header's value is redacted (`Plain`: kept).
+    pub fn header(&self, name: &str) -> HeaderClass {
+        let l = name.to_ascii_lowercase();
+        if self.headers_remove.contains(&l) {
+            return HeaderClass::Plain;
+        }
+        if self.headers_add.contains(&l) || HEADERS.contains(&l.as_str()) {
+            return HeaderClass::Secret;
+        }
+        let class = header_class(name);
+        if self.allow_mode && class == HeaderClass::Plain && !self.headers_allow.contains(&l) {
+            return HeaderClass::Secret;
+        }
+        class
+    }
+
+    /// Whether a cookie's value is kept.
+    pub fn keep_cookie(&self, name: &str) -> bool {
+        self.cookies_keep.iter().any(|k| k == name)
+    }
+
+    /// Whether a query, fragment or form parameter's value is secret.
+    pub fn param(&self, name: &str) -> bool {
+        let l = name.to_ascii_lowercase();
+        if self.params_remove.contains(&l) {
+            return false;
+        }
+        if self.params_add.contains(&l)
+            || PARAMS.contains(&l.as_str())
+            || (is_secret_param(name) && !NOT_SECRET.contains(&l.as_str()))
+        {
+            return true;
+        }
+        self.allow_mode && !self.params_allow.contains(&l)
+    }
+
+    /// Whether a JSON string value under `key` is secret (`parent`: the enclosing key).
+    pub fn json_key(&self, key: &str, parent: Option<&str>, value: &str) -> bool {
+        let l = key.to_ascii_lowercase();
+        if self.keys_remove.contains(&l) {
+            return false;
+        }
+        if self.keys_add.contains(&l) || JSON_KEYS.contains(&l.as_str()) {
+            return true;
+        }
+        if l == "answer" && parent.is_some_and(|p| p.eq_ignore_ascii_case("credentials")) {
+            return true;
+        }
+        // `code` is an error code far more often than an OAuth code in a JSON body; an
+        // OAuth code is long and has no spaces. `key` is redacted only via token patterns.
+        if l == "code" {
+            return value.len() >= 20 && !value.contains(' ');
+        }
+        if l == "key" {
+            return false;
+        }
+        if is_secret_param(key) && !NOT_SECRET.contains(&l.as_str()) {
+            return true;
+        }
+        self.allow_mode && !self.keys_allow.contains(&l)
+    }
+
+    /// Whether an HTML hidden input of this name carries a secret.
+    pub fn hidden_input(&self, name: &str) -> bool {
+        let l = name.to_ascii_lowercase();
+        HIDDEN_INPUTS.contains(&l.as_str()) || l.contains("csrf") || l.contains("xsrf")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_print_the_same_rules() {
+        let a = Rules::load(None).unwrap_or_else(|e| panic!("{e}"));
+        let b = Rules::load(Some(DEFAULT_RULES)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.allow_mode, b.allow_mode);
+        assert_eq!(a.tokens.len(), b.tokens.len());
+        assert!(a.param("access_token") && a.param("X-Amz-Signature") && !a.param("page"));
+        assert_eq!(a.header("Authorization"), HeaderClass::Credentials);
+        assert_eq!(a.header("author"), HeaderClass::Plain);
+        assert!(a.json_key("password", None, "x") && !a.json_key("error", None, "x"));
+        assert!(a.json_key("answer", Some("credentials"), "x"));
+        assert!(!a.json_key("code", None, "E42"));
+    }
+
+    #[test]
+    fn user_rules_add_remove_allow() {
+        let r = Rules::load(Some(
+            "[headers]\nadd = [\"X-Tenant\"]\nremove = [\"cookie\"]\n[params]\nremove = [\"code\"]\n[json_keys]\nadd = [\"ssn\"]\n[[patterns]]\nname = \"ticket\"\nregex = \"TCK-[0-9]{4}\"\n",
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.header("x-tenant"), HeaderClass::Secret);
+        assert_eq!(r.header("Cookie"), HeaderClass::Plain);
+        assert!(!r.param("code"));
+        assert!(r.json_key("SSN", None, "1"));
+        assert!(r.tokens.iter().any(|(n, _)| n == "pattern:ticket"));
+        let allow = Rules::load(Some("mode = \"allow\"\n[headers]\nallow = [\"accept\"]\n"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(allow.header("Accept"), HeaderClass::Plain);
+        assert_eq!(allow.header("X-Anything"), HeaderClass::Secret);
+        assert!(Rules::load(Some("mode = \"maybe\"")).is_err());
+        assert!(Rules::load(Some("colour = 1")).is_err());
+        assert!(Rules::load(Some("[[patterns]]\nname = \"x\"\nregex = \"(\"")).is_err());
+    }
+}
