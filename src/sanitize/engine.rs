@@ -164,11 +164,12 @@ impl<'p, 'r> Walk<'p, 'r> {
     fn tokens(&mut self, s: &str) -> Option<String> {
         let mut out: Option<String> = None;
         let rules = self.policy.rules;
-        for (name, re) in &rules.tokens {
-            let cur = out.as_deref().unwrap_or(s);
-            if !re.is_match(cur) {
+        let hits = rules.token_set.matches(s);
+        for (i, (name, re)) in rules.tokens.iter().enumerate() {
+            if !hits.matched(i) {
                 continue;
             }
+            let cur = out.as_deref().unwrap_or(s);
             let mut buf = String::with_capacity(cur.len());
             let mut last = 0;
             let rule: &'static str = match name.as_str() {

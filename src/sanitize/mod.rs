@@ -117,6 +117,8 @@ fn rebuild(known: &mut Known) {
     } else {
         AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            // a DFA scans fastest but costs time and memory to build for large sets
+            .kind((known.values.len() <= 1000).then_some(aho_corasick::AhoCorasickKind::DFA))
             .build(&known.values)
             .ok()
     };
@@ -222,7 +224,7 @@ pub fn run(
         let stop = split::split_entries(buf, pos, next_index, WINDOW, &mut spans, &mut longs);
         next_index += spans.len();
         outcome.entries += spans.len();
-        let walk_all = |known: &Known| -> Result<Vec<EntryResult>> {
+        let walk = |known: &Known, spans: &[&EntrySpan]| -> Result<Vec<EntryResult>> {
             pool.install(|| {
                 spans
                     .par_iter()
@@ -242,21 +244,48 @@ pub fn run(
                     .collect()
             })
         };
-        let mut results = walk_all(&known)?;
-        // secrets first found in this window: their later occurrences in the window too
-        let mut added = false;
+        let all: Vec<&EntrySpan> = spans.iter().collect();
+        let mut results = walk(&known, &all)?;
+        // Secrets first found in this window: their later occurrences in the window too.
+        // Only entries whose bytes hold a secret first seen in an earlier entry of the
+        // window are walked again.
+        let mut fresh: Vec<(String, i64)> = Vec::new();
         for (idx, _, found, _) in &results {
             for f in found {
                 if seen.insert(f.clone()) {
-                    known.values.push(f.clone());
-                    known.first_seen.push(*idx);
-                    added = true;
+                    fresh.push((f.clone(), *idx));
                 }
             }
         }
-        if added {
+        if !fresh.is_empty() {
+            let first_fresh = known.values.len();
+            for (f, idx) in fresh {
+                known.values.push(f);
+                known.first_seen.push(idx);
+            }
             rebuild(&mut known);
-            results = walk_all(&known)?;
+            let again: Vec<usize> = match &known.matcher {
+                Some(m) => pool.install(|| {
+                    spans
+                        .par_iter()
+                        .enumerate()
+                        .filter(|(_, s)| {
+                            m.find_iter(&buf[s.start..s.end]).any(|h| {
+                                let p = h.pattern().as_usize();
+                                p >= first_fresh && known.first_seen[p] < s.index as i64
+                            })
+                        })
+                        .map(|(i, _)| i)
+                        .collect()
+                }),
+                None => Vec::new(),
+            };
+            if !again.is_empty() {
+                let redo: Vec<&EntrySpan> = again.iter().map(|&i| &spans[i]).collect();
+                for (i, r) in again.into_iter().zip(walk(&known, &redo)?) {
+                    results[i] = r;
+                }
+            }
         }
         for (_, edits, _, counts) in results {
             merge(&mut outcome.counts, counts);

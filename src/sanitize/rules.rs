@@ -252,6 +252,8 @@ pub struct Rules {
     keys_allow: Vec<String>,
     /// Token patterns: (rule name, regex).
     pub tokens: Vec<(String, Regex)>,
+    /// All token patterns at once: one pass tells whether any can match.
+    pub token_set: regex::RegexSet,
     /// `name=value` pairs with a secret name inside free text.
     pub text_pairs: Regex,
     /// `<input …>` tags.
@@ -335,6 +337,8 @@ impl Rules {
         for p in file.patterns {
             tokens.push((format!("pattern:{}", p.name), re(&p.regex)?));
         }
+        let token_set = regex::RegexSet::new(tokens.iter().map(|(_, r)| r.as_str()))
+            .map_err(|e| format!("token patterns: {e}"))?;
         let mut h = Sha256::new();
         h.update(DEFAULT_RULES.as_bytes());
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -357,6 +361,7 @@ impl Rules {
             keys_remove: lower(file.json_keys.remove),
             keys_allow: lower(file.json_keys.allow),
             tokens,
+            token_set,
             text_pairs: re(
                 r"(?i)\b(access_token|refresh_token|id_token|client_secret|code_verifier|password|passwd|session_token|sessiontoken|statetoken|api_key|apikey|samlresponse|samlrequest|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature)=([^&\s\x22'<>\\]+)",
             )?,
