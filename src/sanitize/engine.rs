@@ -6,7 +6,6 @@ use super::rules::{Replacement, Rules};
 use crate::transform::redact::{
     HeaderClass, params_with, percent_decode_lossy, redact_header_with, url_with_rule,
 };
-use aho_corasick::AhoCorasick;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -31,16 +30,7 @@ pub struct Edit {
     pub location: String,
 }
 
-/// Secrets already found, to redact their later occurrences.
-#[derive(Debug, Default)]
-pub struct Known {
-    /// Matcher over `values` (None while empty).
-    pub matcher: Option<AhoCorasick>,
-    /// The values, in matcher pattern order.
-    pub values: Vec<String>,
-    /// Entry index where each value was first found (`-1`: earlier window).
-    pub first_seen: Vec<i64>,
-}
+pub use super::known::Known;
 
 /// Per-run state shared by all entries.
 #[derive(Debug)]
@@ -208,23 +198,26 @@ impl<'p, 'r> Walk<'p, 'r> {
     }
 
     fn propagate(&mut self, s: &str) -> Option<String> {
-        let m = self.known.matcher.as_ref()?;
-        let mut out = String::new();
-        let mut last = 0;
-        let mut any = false;
-        for hit in m.find_iter(s) {
-            let idx = hit.pattern().as_usize();
-            if self.known.first_seen[idx] > self.entry {
-                continue;
-            }
-            any = true;
-            out.push_str(&s[last..hit.start()]);
-            let r = self.with_rule("propagated", |w| w.mark(&s[hit.start()..hit.end()]));
-            out.push_str(&r);
-            last = hit.end();
-        }
-        if !any {
+        if self.known.is_empty() {
             return None;
+        }
+        let entry = self.entry;
+        let known = self.known;
+        let hits = known.find(s.as_bytes(), &|i| known.first_seen[i] <= entry);
+        if hits.is_empty() {
+            return None;
+        }
+        let mut out = String::with_capacity(s.len());
+        let mut last = 0;
+        for h in hits {
+            // secrets are whole strings found elsewhere, so hits fall on char boundaries
+            let (Some(before), Some(found)) = (s.get(last..h.start), s.get(h.start..h.end)) else {
+                continue;
+            };
+            out.push_str(before);
+            let r = self.with_rule("propagated", |w| w.mark(found));
+            out.push_str(&r);
+            last = h.end;
         }
         out.push_str(&s[last..]);
         Some(out)
@@ -403,11 +396,12 @@ impl<'p, 'r> Walk<'p, 'r> {
         let new = if base64 {
             crate::transform::base64::decode(text).and_then(|bytes| {
                 let s = String::from_utf8(bytes).ok()?;
-                let t = self.body_text(&s, mime)?;
+                let t = self.body_text(&s, mime, true)?;
                 Some(crate::transform::base64::encode(t.as_bytes()))
             })
         } else {
-            self.body_text(text, mime)
+            // tokens and propagation are applied once, by `finish`
+            self.body_text(text, mime, false)
         };
         if base64 {
             // tokens and propagation run on the decoded text above, not on base64
@@ -425,9 +419,9 @@ impl<'p, 'r> Walk<'p, 'r> {
         }
     }
 
-    /// Redacts a decoded body; `None` when nothing changed. For base64 bodies this is
-    /// also where tokens and propagation apply.
-    fn body_text(&mut self, text: &str, mime: &str) -> Option<String> {
+    /// Redacts a decoded body; `None` when nothing changed. With `finalize` (base64
+    /// bodies) tokens and propagation apply here too.
+    fn body_text(&mut self, text: &str, mime: &str, finalize: bool) -> Option<String> {
         let mime_l = mime.to_ascii_lowercase();
         let t = text.trim_start();
         let mut out: Option<String> = None;
@@ -452,6 +446,9 @@ impl<'p, 'r> Walk<'p, 'r> {
             });
         } else if mime_l.contains("html") || mime_l.contains("xml") || t.starts_with('<') {
             out = self.html(text);
+        }
+        if !finalize {
+            return out;
         }
         let cur = out.as_deref().unwrap_or(text);
         let tok = self.tokens(cur);

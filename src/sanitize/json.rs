@@ -94,7 +94,10 @@ impl Reader<'_> {
         let value = if escaped {
             unescape_lossy(raw).into_owned()
         } else {
-            String::from_utf8_lossy(raw).into_owned()
+            match std::str::from_utf8(raw) {
+                Ok(v) => v.to_owned(),
+                Err(_) => String::from_utf8_lossy(raw).into_owned(),
+            }
         };
         Ok((self.base + start..self.base + self.p, value))
     }

@@ -6,13 +6,13 @@
 
 pub mod engine;
 pub mod json;
+pub mod known;
 pub mod rules;
 
 use crate::error::{Error, Result, line_col};
 use crate::source::{Source, bom_len};
 use crate::split::scan::{skip_string, skip_value};
 use crate::split::{self, EntrySpan, LongString, SplitStop};
-use aho_corasick::AhoCorasick;
 use engine::{Counts, Edit, Known, Policy, Walk};
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -111,19 +111,6 @@ fn log_tail(buf: &[u8], mut p: usize) -> Option<(usize, usize, Option<std::ops::
     }
 }
 
-fn rebuild(known: &mut Known) {
-    known.matcher = if known.values.is_empty() {
-        None
-    } else {
-        AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            // a DFA scans fastest but costs time and memory to build for large sets
-            .kind((known.values.len() <= 1000).then_some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&known.values)
-            .ok()
-    };
-}
-
 /// Sanitizes `path` into `out` (or only checks it, when `out` is `None`). `meta` builds
 /// the `_harx_sanitizer` member from the counts.
 ///
@@ -174,11 +161,9 @@ pub fn run(
         pending.extend(w.edits);
         for f in w.found {
             if seen.insert(f.clone()) {
-                known.values.push(f);
-                known.first_seen.push(-1);
+                known.insert(f, -1);
             }
         }
-        rebuild(&mut known);
     }
     let mut written = 0usize;
     let mut cursor = (0usize, 1usize);
@@ -260,26 +245,23 @@ pub fn run(
         if !fresh.is_empty() {
             let first_fresh = known.values.len();
             for (f, idx) in fresh {
-                known.values.push(f);
-                known.first_seen.push(idx);
+                known.insert(f, idx);
             }
-            rebuild(&mut known);
-            let again: Vec<usize> = match &known.matcher {
-                Some(m) => pool.install(|| {
-                    spans
-                        .par_iter()
-                        .enumerate()
-                        .filter(|(_, s)| {
-                            m.find_iter(&buf[s.start..s.end]).any(|h| {
-                                let p = h.pattern().as_usize();
-                                p >= first_fresh && known.first_seen[p] < s.index as i64
+            let again: Vec<usize> = pool.install(|| {
+                spans
+                    .par_iter()
+                    .enumerate()
+                    .filter(|(_, s)| {
+                        let here = s.index as i64;
+                        !known
+                            .find(&buf[s.start..s.end], &|p| {
+                                p >= first_fresh && known.first_seen[p] < here
                             })
-                        })
-                        .map(|(i, _)| i)
-                        .collect()
-                }),
-                None => Vec::new(),
-            };
+                            .is_empty()
+                    })
+                    .map(|(i, _)| i)
+                    .collect()
+            });
             if !again.is_empty() {
                 let redo: Vec<&EntrySpan> = again.iter().map(|&i| &spans[i]).collect();
                 for (i, r) in again.into_iter().zip(walk(&known, &redo)?) {
