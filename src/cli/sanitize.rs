@@ -33,8 +33,8 @@ pub struct SanitizeArgs {
     /// The pseudonym key (any bytes; hashed to 32). Default: random for each run.
     #[arg(long, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
-    /// After sanitizing, encrypt the original to this OpenPGP public key (with the
-    /// system's `gpg`, in a throw-away keyring) as INPUT.gpg.
+    /// After sanitizing, encrypt the untouched original to this OpenPGP public key
+    /// (armored or binary) as INPUT.gpg, in process (no gpg needed).
     #[arg(long, value_name = "PUBKEY.asc")]
     pub encrypt_original_to: Option<PathBuf>,
     /// With --encrypt-original-to: delete the plaintext original once encrypted.
@@ -214,8 +214,23 @@ pub fn run(args: &SanitizeArgs) -> anyhow::Result<ExitStatus> {
         rf.commit()?;
     }
     if let Some(key) = &args.encrypt_original_to {
-        encrypt(input, key)?;
+        let encrypted = encrypt(input, key)?;
         if args.delete_original {
+            // Only when both outputs are complete and check out: the sanitized file verifies
+            // clean, and the encrypted copy parses as an OpenPGP message.
+            let check = sanitize::run(output, &policy, &pool, None, &|_| String::new())?;
+            ensure!(
+                check.findings.is_empty(),
+                "{}: {} strings still hold secrets; the original was kept",
+                output.display(),
+                check.findings.len()
+            );
+            pgp::composed::Message::from_file(&encrypted).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: not a readable OpenPGP message ({e}); the original was kept",
+                    encrypted.display()
+                )
+            })?;
             std::fs::remove_file(input).with_context(|| format!("deleting {}", input.display()))?;
         }
     }
@@ -239,39 +254,54 @@ pub fn run(args: &SanitizeArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Encrypts `input` to the public key in `key` as `input.gpg` (0600), with the system's
-/// gpg and a throw-away keyring, offline.
-fn encrypt(input: &Path, key: &Path) -> anyhow::Result<()> {
-    let home = tempfile::tempdir().context("creating a keyring directory")?;
+/// Encrypts `input` to the OpenPGP public key in `key` (armored or binary) as
+/// `input.gpg` (0600, atomically): SEIPD v1 with AES-256, streamed, in process (rPGP).
+fn encrypt(input: &Path, key: &Path) -> anyhow::Result<PathBuf> {
+    use pgp::composed::{Deserializable, MessageBuilder, SignedPublicKey};
+    use pgp::crypto::sym::SymmetricKeyAlgorithm;
+    use pgp::types::KeyDetails;
+    let bytes =
+        std::fs::read(key).with_context(|| format!("{}: reading the public key", key.display()))?;
+    let cert = if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+        SignedPublicKey::from_armor_single(&bytes[..]).map(|(k, _)| k)
+    } else {
+        SignedPublicKey::from_bytes(&bytes[..])
+    }
+    .map_err(|e| anyhow::anyhow!("{}: not an OpenPGP public key: {e}", key.display()))?;
     let mut target = input.as_os_str().to_owned();
     target.push(".gpg");
     let target = PathBuf::from(target);
-    let tmp = AtomicFile::create(&target)?;
-    let status = std::process::Command::new("gpg")
-        .arg("--homedir")
-        .arg(home.path())
-        .args([
-            "--batch",
-            "--yes",
-            "--no-tty",
-            "--quiet",
-            "--trust-model",
-            "always",
-            "--recipient-file",
-        ])
-        .arg(key)
-        .arg("--output")
-        .arg(tmp.path_temp())
-        .arg("--encrypt")
-        .arg(input)
-        .status()
-        .context("running gpg (is it installed?)")?;
-    ensure!(
-        status.success(),
-        "gpg could not encrypt {} to {}",
-        input.display(),
-        key.display()
-    );
-    tmp.commit()?;
-    Ok(())
+    let mut rng = rand::thread_rng();
+    let file =
+        std::fs::File::open(input).with_context(|| format!("{}: reading", input.display()))?;
+    let name = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut builder = MessageBuilder::from_reader(name, std::io::BufReader::new(file))
+        .seipd_v1(&mut rng, SymmetricKeyAlgorithm::AES256);
+    let sub = cert
+        .public_subkeys
+        .iter()
+        .find(|k| k.algorithm().can_encrypt());
+    let pgp_err = |e: pgp::errors::Error| anyhow::anyhow!("{}: OpenPGP: {e}", key.display());
+    match sub {
+        Some(sub) => builder.encrypt_to_key(&mut rng, sub).map_err(pgp_err)?,
+        None if cert.primary_key.algorithm().can_encrypt() => builder
+            .encrypt_to_key(&mut rng, &cert.primary_key)
+            .map_err(pgp_err)?,
+        None => bail!(
+            "{}: the key has no encryption-capable (sub)key",
+            key.display()
+        ),
+    };
+    let mut out = AtomicFile::create(&target)?;
+    {
+        let mut w = BufWriter::with_capacity(1 << 20, out.file());
+        builder.to_writer(&mut rng, &mut w).map_err(pgp_err)?;
+        w.flush()
+            .with_context(|| format!("writing {}", target.display()))?;
+    }
+    out.commit()?;
+    Ok(target)
 }

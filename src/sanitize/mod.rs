@@ -121,13 +121,28 @@ pub fn run(
     path: &Path,
     policy: &Policy<'_>,
     pool: &rayon::ThreadPool,
-    mut out: Option<&mut dyn Write>,
+    out: Option<&mut dyn Write>,
     meta: &dyn Fn(&Outcome) -> String,
 ) -> Result<Outcome> {
     let source = Source::open(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
+    run_source(path, &source, policy, pool, out, meta)
+}
+
+/// [`run`] over bytes already read (`path` names them in messages).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_source(
+    path: &Path,
+    source: &Source,
+    policy: &Policy<'_>,
+    pool: &rayon::ThreadPool,
+    mut out: Option<&mut dyn Write>,
+    meta: &dyn Fn(&Outcome) -> String,
+) -> Result<Outcome> {
     let buf = source.bytes();
     let bom = bom_len(buf);
     let layout =

@@ -1,4 +1,5 @@
 //! Integration tests, one binary (see Cargo.toml `[[test]]`).
 
 mod cli;
+mod sanitize;
 mod split;
