@@ -153,61 +153,6 @@ const JSON_KEYS: &[&str] = &[
     "samlrequest",
 ];
 
-/// Header names redacted by the sanitizer beyond the shared header rules.
-const HEADERS: &[&str] = &[
-    "x-client-data",
-    "x-amzn-oidc-accesstoken",
-    "x-amzn-oidc-data",
-    "x-rapidapi-key",
-    "cf-access-token",
-    "x-forwarded-access-token",
-    "x-auth-request-access-token",
-];
-
-/// Extra URL/form parameter names beyond the shared word rules.
-const PARAMS: &[&str] = &[
-    "session_state",
-    "nonce",
-    "id_token_hint",
-    "client_assertion",
-    "device_code",
-    "user_code",
-    "login_hint_token",
-    "mfa_token",
-    "samlrequest",
-    "samlresponse",
-    "signature",
-    "sigalg",
-    "sessiontoken",
-    "statetoken",
-    "x-amz-signature",
-    "x-amz-credential",
-    "x-amz-security-token",
-    "x-goog-signature",
-    "x-goog-credential",
-    "key-pair-id",
-    "policy",
-    "ticket",
-    "ott",
-    "magic",
-    "invite",
-    "reset_token",
-    "pass",
-    "code_verifier",
-];
-
-/// Names that contain a secret word but name no secret (OAuth metadata).
-const NOT_SECRET: &[&str] = &[
-    "token_type",
-    "grant_type",
-    "response_type",
-    "token_endpoint",
-    "auth_time",
-    "authuser",
-    "token_type_hint",
-    "session_state_changed",
-];
-
 /// Hidden HTML inputs whose values are redacted.
 const HIDDEN_INPUTS: &[&str] = &[
     "samlresponse",
@@ -379,7 +324,7 @@ impl Rules {
         if self.headers_remove.contains(&l) {
             return HeaderClass::Plain;
         }
-        if self.headers_add.contains(&l) || HEADERS.contains(&l.as_str()) {
+        if self.headers_add.contains(&l) {
             return HeaderClass::Secret;
         }
         let class = header_class(name);
@@ -400,10 +345,7 @@ impl Rules {
         if self.params_remove.contains(&l) {
             return false;
         }
-        if self.params_add.contains(&l)
-            || PARAMS.contains(&l.as_str())
-            || (is_secret_param(name) && !NOT_SECRET.contains(&l.as_str()))
-        {
+        if self.params_add.contains(&l) || is_secret_param(name) {
             return true;
         }
         self.allow_mode && !self.params_allow.contains(&l)
@@ -429,7 +371,7 @@ impl Rules {
         if l == "key" {
             return false;
         }
-        if is_secret_param(key) && !NOT_SECRET.contains(&l.as_str()) {
+        if is_secret_param(key) {
             return true;
         }
         self.allow_mode && !self.keys_allow.contains(&l)

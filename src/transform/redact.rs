@@ -90,7 +90,14 @@ pub fn header_class(name: &str) -> HeaderClass {
         | b"private-token"
         | b"x-functions-key"
         | b"ocp-apim-subscription-key"
-        | b"x-csrftoken" => HeaderClass::Secret,
+        | b"x-csrftoken"
+        | b"x-client-data"
+        | b"x-amzn-oidc-accesstoken"
+        | b"x-amzn-oidc-data"
+        | b"x-rapidapi-key"
+        | b"cf-access-token"
+        | b"x-forwarded-access-token"
+        | b"x-auth-request-access-token" => HeaderClass::Secret,
         _ if words_secret(l) => HeaderClass::Secret,
         _ => HeaderClass::Plain,
     }
@@ -101,27 +108,67 @@ pub fn is_secret_header(name: &str) -> bool {
     !matches!(header_class(name), HeaderClass::Plain | HeaderClass::Url)
 }
 
+/// URL and form parameter names that are secret beyond the word rules (OAuth/OIDC, SAML,
+/// pre-signed URLs, one-time links).
+const SECRET_PARAMS: &[&[u8]] = &[
+    b"code",
+    b"key",
+    b"access_token",
+    b"id_token",
+    b"refresh_token",
+    b"client_secret",
+    b"api_key",
+    b"x-amz-signature",
+    b"x-amz-credential",
+    b"x-amz-security-token",
+    b"x-goog-signature",
+    b"x-goog-credential",
+    b"sv",
+    b"session_state",
+    b"nonce",
+    b"id_token_hint",
+    b"client_assertion",
+    b"device_code",
+    b"user_code",
+    b"login_hint_token",
+    b"mfa_token",
+    b"samlrequest",
+    b"samlresponse",
+    b"signature",
+    b"sigalg",
+    b"sessiontoken",
+    b"statetoken",
+    b"key-pair-id",
+    b"policy",
+    b"ticket",
+    b"ott",
+    b"magic",
+    b"invite",
+    b"reset_token",
+    b"pass",
+    b"code_verifier",
+];
+
+/// Names that contain a secret word but name no secret (OAuth metadata).
+const NOT_SECRET_PARAMS: &[&[u8]] = &[
+    b"token_type",
+    b"grant_type",
+    b"response_type",
+    b"token_endpoint",
+    b"auth_time",
+    b"authuser",
+    b"token_type_hint",
+];
+
 /// Whether a query, fragment or form parameter's value must be redacted.
 pub fn is_secret_param(name: &str) -> bool {
     let mut buf = [0u8; 64];
     let l = lower(name, &mut buf);
     // `sig`/`sv` belong to pre-signed URLs; whole-name and whole-word matches only.
-    matches!(
-        l,
-        b"code"
-            | b"key"
-            | b"access_token"
-            | b"id_token"
-            | b"refresh_token"
-            | b"client_secret"
-            | b"api_key"
-            | b"x-amz-signature"
-            | b"x-amz-credential"
-            | b"x-amz-security-token"
-            | b"x-goog-signature"
-            | b"x-goog-credential"
-            | b"sv"
-    ) || words_secret(l)
+    if NOT_SECRET_PARAMS.contains(&l) {
+        return false;
+    }
+    SECRET_PARAMS.contains(&l) || words_secret(l)
 }
 
 /// Redacts a header value, keeping what is not secret: the scheme word of
