@@ -241,7 +241,7 @@ impl<'p, 'r> Walk<'p, 'r> {
     }
 
     /// Generic strings: URLs get the URL rules; every string gets tokens and propagation.
-    fn generic(&mut self, n: &Node, loc: &str, key: Option<&str>) {
+    fn generic(&mut self, n: &Node<'_>, loc: &str, key: Option<&str>) {
         match n {
             Node::Obj(m) => {
                 for (k, v) in m {
@@ -267,7 +267,7 @@ impl<'p, 'r> Walk<'p, 'r> {
         }
     }
 
-    fn headers(&mut self, n: &Node, loc: &str) {
+    fn headers(&mut self, n: &Node<'_>, loc: &str) {
         let Node::Arr(items) = n else {
             return self.generic(n, loc, None);
         };
@@ -278,7 +278,7 @@ impl<'p, 'r> Walk<'p, 'r> {
                 continue;
             };
             for (k, v) in members {
-                match (k.as_str(), v) {
+                match (k.as_ref(), v) {
                     ("value", Node::Str(span, s)) => {
                         self.set_loc(loc);
                         let class = self.policy.rules.header(name);
@@ -356,7 +356,7 @@ impl<'p, 'r> Walk<'p, 'r> {
         (out != s).then_some(out)
     }
 
-    fn name_value_list(&mut self, n: &Node, loc: &str, kind: &'static str) {
+    fn name_value_list(&mut self, n: &Node<'_>, loc: &str, kind: &'static str) {
         let Node::Arr(items) = n else {
             return self.generic(n, loc, None);
         };
@@ -367,7 +367,7 @@ impl<'p, 'r> Walk<'p, 'r> {
                 continue;
             };
             for (k, v) in members {
-                match (k.as_str(), v) {
+                match (k.as_ref(), v) {
                     ("value", Node::Str(span, s)) => {
                         self.set_loc(loc);
                         let secret = match kind {
@@ -469,7 +469,7 @@ impl<'p, 'r> Walk<'p, 'r> {
 
     fn json_walk(
         &mut self,
-        n: &Node,
+        n: &Node<'_>,
         key: Option<&str>,
         parent: Option<&str>,
         edits: &mut Vec<(Range<usize>, String)>,
@@ -614,12 +614,12 @@ impl<'p, 'r> Walk<'p, 'r> {
     }
 
     /// Redacts one entry.
-    pub fn entry(&mut self, n: &Node) {
+    pub fn entry(&mut self, n: &Node<'_>) {
         let Node::Obj(m) = n else {
             return self.generic(n, "entry", None);
         };
         for (k, v) in m {
-            match k.as_str() {
+            match k.as_ref() {
                 "request" => self.request(v),
                 "response" => self.response(v),
                 "_webSocketMessages" => self.websocket(v),
@@ -636,12 +636,12 @@ impl<'p, 'r> Walk<'p, 'r> {
         }
     }
 
-    fn request(&mut self, n: &Node) {
+    fn request(&mut self, n: &Node<'_>) {
         let Node::Obj(m) = n else {
             return self.generic(n, "request", None);
         };
         for (k, v) in m {
-            match (k.as_str(), v) {
+            match (k.as_ref(), v) {
                 ("url", Node::Str(span, s)) => {
                     self.set_loc("request.url");
                     let new = self.url_text(s);
@@ -653,7 +653,7 @@ impl<'p, 'r> Walk<'p, 'r> {
                 ("postData", Node::Obj(pm)) => {
                     let mime = v.get("mimeType").and_then(Node::as_str).unwrap_or("");
                     for (pk, pv) in pm {
-                        match (pk.as_str(), pv) {
+                        match (pk.as_ref(), pv) {
                             ("text", Node::Str(span, s)) => {
                                 self.body(span, s, mime, false, "request.postData.text");
                             }
@@ -669,12 +669,12 @@ impl<'p, 'r> Walk<'p, 'r> {
         }
     }
 
-    fn response(&mut self, n: &Node) {
+    fn response(&mut self, n: &Node<'_>) {
         let Node::Obj(m) = n else {
             return self.generic(n, "response", None);
         };
         for (k, v) in m {
-            match (k.as_str(), v) {
+            match (k.as_ref(), v) {
                 ("redirectURL", Node::Str(span, s)) => {
                     self.set_loc("response.redirectURL");
                     let new = self.url_text(s);
@@ -689,7 +689,7 @@ impl<'p, 'r> Walk<'p, 'r> {
                         .and_then(Node::as_str)
                         .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
                     for (ck, cv) in cm {
-                        match (ck.as_str(), cv) {
+                        match (ck.as_ref(), cv) {
                             ("text", Node::Str(span, s)) => {
                                 if b64 && binary_mime(mime) {
                                     continue;
@@ -705,7 +705,7 @@ impl<'p, 'r> Walk<'p, 'r> {
         }
     }
 
-    fn websocket(&mut self, n: &Node) {
+    fn websocket(&mut self, n: &Node<'_>) {
         let Node::Arr(items) = n else {
             return self.generic(n, "_webSocketMessages", None);
         };
@@ -715,7 +715,7 @@ impl<'p, 'r> Walk<'p, 'r> {
                 continue;
             };
             for (k, v) in mm {
-                match (k.as_str(), v) {
+                match (k.as_ref(), v) {
                     ("data", Node::Str(span, s)) => {
                         self.body(span, s, "", false, "_webSocketMessages.data");
                     }
@@ -726,7 +726,7 @@ impl<'p, 'r> Walk<'p, 'r> {
     }
 
     /// Redacts the `log.pages` array (titles hold URLs).
-    pub fn pages(&mut self, n: &Node) {
+    pub fn pages(&mut self, n: &Node<'_>) {
         self.generic(n, "pages", None);
     }
 }

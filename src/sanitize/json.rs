@@ -3,27 +3,28 @@
 //! that span and every other byte is copied unchanged.
 
 use crate::parse::unescape::unescape_lossy;
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Deepest nesting accepted (deeper input is rejected, not recursed into).
 const MAX_DEPTH: usize = 256;
 
-/// A JSON value with its byte span.
+/// A JSON value with its byte span. Strings without escapes borrow from the input.
 #[derive(Debug)]
-pub enum Node {
+pub enum Node<'a> {
     /// An object: members in order.
-    Obj(Vec<(String, Node)>),
+    Obj(Vec<(Cow<'a, str>, Node<'a>)>),
     /// An array.
-    Arr(Vec<Node>),
+    Arr(Vec<Node<'a>>),
     /// A string: its span (quotes included) and decoded value.
-    Str(Range<usize>, String),
+    Str(Range<usize>, Cow<'a, str>),
     /// A number, `true`, `false` or `null`.
     Other,
 }
 
-impl Node {
+impl<'a> Node<'a> {
     /// The member `key` of an object.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         match self {
             Node::Obj(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
@@ -54,7 +55,7 @@ struct Reader<'a> {
     base: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn err<T>(&self, message: &'static str) -> Result<T, JsonError> {
         Err(JsonError {
             offset: self.base + self.p,
@@ -68,7 +69,7 @@ impl Reader<'_> {
         }
     }
 
-    fn string(&mut self) -> Result<(Range<usize>, String), JsonError> {
+    fn string(&mut self) -> Result<(Range<usize>, Cow<'a, str>), JsonError> {
         let start = self.p;
         self.p += 1;
         let body = self.p;
@@ -89,20 +90,18 @@ impl Reader<'_> {
                 break;
             }
         }
-        let raw = &self.b[body..self.p];
+        let b: &'a [u8] = self.b;
+        let raw = &b[body..self.p];
         self.p += 1;
         let value = if escaped {
-            unescape_lossy(raw).into_owned()
+            Cow::Owned(unescape_lossy(raw).into_owned())
         } else {
-            match std::str::from_utf8(raw) {
-                Ok(v) => v.to_owned(),
-                Err(_) => String::from_utf8_lossy(raw).into_owned(),
-            }
+            String::from_utf8_lossy(raw)
         };
         Ok((self.base + start..self.base + self.p, value))
     }
 
-    fn value(&mut self, depth: usize) -> Result<Node, JsonError> {
+    fn value(&mut self, depth: usize) -> Result<Node<'a>, JsonError> {
         if depth > MAX_DEPTH {
             return self.err("nesting deeper than 256 levels");
         }
@@ -198,7 +197,7 @@ impl Reader<'_> {
 ///
 /// # Errors
 /// Where the input stops being JSON.
-pub fn parse(b: &[u8], base: usize) -> Result<Node, JsonError> {
+pub fn parse(b: &[u8], base: usize) -> Result<Node<'_>, JsonError> {
     let mut r = Reader { b, p: 0, base };
     let v = r.value(0)?;
     r.ws();

@@ -50,6 +50,16 @@ CANARIES = {
     "pagetitle": "PageTitleTokenCanary",
     "k8s": "K8sBearerCanaryToken",
 }
+# Where each gap of sanitizers.md §3 is exercised:
+#   G1 fragment + redirectURL: fragment, redirect · G2 pre-signed URL: amzsig · G3 _initiator URL
+#   and stack: initiator · G4 nested JSON: jsonpw · G5 multipart and GraphQL: multipart, graphql
+#   · G6 text/plain JSON: textplain · G7 token response: b64token · G8 SAML/CSRF in HTML: saml,
+#   csrfmeta · G9 base64 body: b64token · G10 WebSocket and Socket.IO: ws · G11 SSE: sse · G12 JWE
+#   and vendor keys: JWE, aws, github · G13 \u-escaped: escaped · G14 propagation: cookie echoed
+#   in the beacon body · G15 Sec-WebSocket-Protocol: k8s · G16 Proxy-Authorization: proxy · G17
+#   streaming: test_real_files_byte_preserving_and_valid and docs/PERFORMANCE.md · G18 fail closed,
+#   0600: test_fails_closed · G19 report and verify: test_verify · G20 byte fidelity:
+#   assert_byte_preserving on every file.
 KEEP = ["TRACK-0001-keep", "/api/v1/users", "keyboard=qwerty", "Author Name Keep", "invalid_grant",
         "Path=/; HttpOnly; Secure; SameSite=Lax", "Bearer ", "session_id_name", "theme="]
 
