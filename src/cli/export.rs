@@ -63,8 +63,8 @@ pub struct ExportArgs {
     #[arg(long)]
     pub sha256: bool,
     /// Also export request and response bodies (`request_body`, `response_body`,
-    /// `response_body_encoding`). Bodies hold passwords and tokens that the built-in
-    /// redaction does not cover yet, so this needs `--no-sanitize`.
+    /// `response_body_encoding`), redacted by the sanitizer's body rules (form,
+    /// multipart, JSON at any depth, base64, HTML, SSE, tokens) unless `--no-sanitize`.
     #[arg(long)]
     pub bodies: bool,
     /// No progress bar and no summary line.
@@ -91,10 +91,6 @@ fn infer_format(path: &Path) -> Format {
 /// Fatal errors (unreadable input, not a HAR, unwritable output).
 pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
     let format = args.format.unwrap_or_else(|| infer_format(&args.output));
-    anyhow::ensure!(
-        !args.bodies || args.no_sanitize,
-        "--bodies exports request and response bodies, which hold passwords and tokens the built-in redaction does not cover yet; add --no-sanitize to accept that"
-    );
     let mut parse = ParseConfig {
         bodies: args.bodies,
         sanitize: !args.no_sanitize,

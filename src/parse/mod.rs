@@ -45,6 +45,47 @@ impl Default for ParseConfig {
     }
 }
 
+/// Runs the sanitizer's body rules (form, multipart, JSON at any depth, base64, HTML,
+/// SSE, tokens) over the exported bodies. Propagation of secrets across entries is
+/// `harx sanitize`'s; here each body is judged on its own.
+fn sanitize_bodies(row: &mut EntryRow<'_>) {
+    use crate::sanitize::engine::{Policy, sanitize_body};
+    use crate::sanitize::rules::Rules;
+    use std::sync::OnceLock;
+    static RULES: OnceLock<Option<Rules>> = OnceLock::new();
+    let Some(rules) = RULES.get_or_init(|| Rules::load(None).ok()).as_ref() else {
+        // The built-in rules always load; should they not, no body leaves unredacted.
+        row.request_body = row
+            .request_body
+            .as_ref()
+            .map(|_| Cow::Borrowed("[REDACTED]"));
+        row.response_body = row
+            .response_body
+            .as_ref()
+            .map(|_| Cow::Borrowed("[REDACTED]"));
+        return;
+    };
+    let policy = Policy {
+        rules,
+        key: [0; 32],
+    };
+    if let Some(b) = &row.request_body
+        && let Some(n) = sanitize_body(&policy, b, "", false)
+    {
+        row.request_body = Some(Cow::Owned(n));
+    }
+    let base64 = row
+        .response_body_encoding
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+    let mime = row.mime_type.as_deref().unwrap_or("").to_owned();
+    if let Some(b) = &row.response_body
+        && let Some(n) = sanitize_body(&policy, b, &mime, base64)
+    {
+        row.response_body = Some(Cow::Owned(n));
+    }
+}
+
 /// What one input file contributes to every entry's parse.
 #[derive(Debug)]
 pub struct FileInput<'a> {
@@ -236,7 +277,7 @@ impl EntryParser {
         };
         let root = tape.as_value();
         let outcome = if root.as_object().is_some() {
-            let row = extract(
+            let mut row = extract(
                 &strings,
                 input,
                 config,
@@ -244,6 +285,9 @@ impl EntryParser {
                 span,
                 &root,
             );
+            if config.bodies && config.sanitize {
+                sanitize_bodies(&mut row);
+            }
             out.append(file, &row);
             Ok(())
         } else {

@@ -796,6 +796,26 @@ fn attr<'t>(tag: &'t str, name: &str) -> Option<(Range<usize>, &'t str)> {
     None
 }
 
+/// Sanitizes one body outside a HAR walk (`export --bodies`): the body rules and token
+/// patterns, no propagation. `None` when nothing changed.
+pub fn sanitize_body(policy: &Policy<'_>, text: &str, mime: &str, base64: bool) -> Option<String> {
+    static EMPTY: std::sync::OnceLock<Known> = std::sync::OnceLock::new();
+    let known = EMPTY.get_or_init(Known::default);
+    let mut w = Walk::new(policy, known, 0);
+    w.set_loc("body");
+    if base64 {
+        if binary_mime(mime) {
+            return None;
+        }
+        let s = String::from_utf8(crate::transform::base64::decode(text)?).ok()?;
+        let t = w.body_text(&s, mime, true)?;
+        return Some(crate::transform::base64::encode(t.as_bytes()));
+    }
+    let new = w.body_text(text, mime, false);
+    let cur = new.as_deref().unwrap_or(text);
+    w.tokens(cur).or(new)
+}
+
 /// Applies sorted, non-overlapping edits to `text`.
 pub fn apply(text: &str, edits: &[(Range<usize>, String)]) -> String {
     let mut out = String::with_capacity(text.len());
