@@ -29,8 +29,18 @@ impl ReadArgs {
     /// # Errors
     /// When the worker pool cannot start.
     pub fn pipeline(&self, bodies: bool) -> anyhow::Result<Pipeline> {
+        self.pipeline_with(bodies, true)
+    }
+
+    /// [`ReadArgs::pipeline`]; `sanitize_bodies = false` hands bodies over unredacted for
+    /// a caller that redacts what it shows (diff).
+    ///
+    /// # Errors
+    /// When the worker pool cannot start.
+    pub fn pipeline_with(&self, bodies: bool, sanitize_bodies: bool) -> anyhow::Result<Pipeline> {
         let mut parse = ParseConfig {
             bodies,
+            sanitize_bodies,
             sanitize: !self.no_sanitize,
             ..ParseConfig::default()
         };

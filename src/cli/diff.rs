@@ -83,7 +83,9 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitStatus> {
         min_ratio: args.slower_ratio,
     };
     let bodies = !args.no_bodies;
-    let pipeline = args.read.pipeline(bodies)?;
+    // Bodies are compared as captured; only what is shown is redacted (secret-named keys,
+    // JWTs), so a changed token is reported as changed without its value.
+    let pipeline = args.read.pipeline_with(bodies, false)?;
     let (a, ia) = capture(&pipeline, &args.a, bodies)?;
     let (b, ib) = capture(&pipeline, &args.b, bodies)?;
     let d = diff(

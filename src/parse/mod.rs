@@ -30,6 +30,9 @@ pub struct ParseConfig {
     pub sanitize: bool,
     /// Export request and response bodies.
     pub bodies: bool,
+    /// Redact exported bodies with the sanitizer's body rules (when `sanitize` is on).
+    /// `diff` turns it off: it compares bodies itself and redacts what it shows.
+    pub sanitize_bodies: bool,
 }
 
 impl Default for ParseConfig {
@@ -41,6 +44,7 @@ impl Default for ParseConfig {
                 .collect(),
             sanitize: true,
             bodies: false,
+            sanitize_bodies: true,
         }
     }
 }
@@ -285,7 +289,7 @@ impl EntryParser {
                 span,
                 &root,
             );
-            if config.bodies && config.sanitize {
+            if config.bodies && config.sanitize && config.sanitize_bodies {
                 sanitize_bodies(&mut row);
             }
             out.append(file, &row);
