@@ -376,7 +376,13 @@ impl Pipeline {
 
 /// Line and column of `offset`, counting newlines from the cursor (offsets only grow
 /// within a file, so the whole file is counted once).
-fn advance_line(buf: &[u8], cursor: &mut (usize, usize), offset: usize) -> (usize, usize) {
+/// 1-based line and column of `offset`, counting newlines only from the last call's
+/// `cursor` when offsets grow (they do: entries come in order).
+pub(crate) fn advance_line(
+    buf: &[u8],
+    cursor: &mut (usize, usize),
+    offset: usize,
+) -> (usize, usize) {
     let offset = offset.min(buf.len());
     if offset < cursor.0 {
         return line_col(buf, offset);

@@ -371,7 +371,8 @@
     header('Fleet report', `${D.sources.join(', ')} · ${D.generated_by}`);
     const main = el('main');
     app.append(main);
-    const G = D.groups;
+    // stats groups keyed [tenant, date]
+    const G = D.groups.map((g) => Object.assign({ tenant: g.key[0], date: g.key[1] }, g));
     const tenants = [...new Set(G.map((g) => g.tenant))].sort();
     const dates = [...new Set(G.map((g) => g.date))].sort();
     const total = G.reduce((a, g) => a + g.count, 0);

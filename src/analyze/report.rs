@@ -3,6 +3,7 @@
 //! as JSON, so the page makes no request of any kind.
 
 use super::record::Record;
+use super::stats::GroupStats;
 use super::summary::{Summarizer, Summary};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -282,35 +283,13 @@ impl HarReport {
     }
 }
 
-/// One (tenant, date) group of a dataset report.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct FleetGroup {
-    /// Tenant.
-    pub tenant: String,
-    /// UTC day.
-    pub date: String,
-    /// Requests.
-    pub count: u64,
-    /// Failed requests.
-    pub failures: u64,
-    /// failures / count.
-    pub failure_rate: f64,
-    /// TTFB values counted.
-    pub n: u64,
-    /// TTFB p50, ms.
-    pub p50: Option<f64>,
-    /// TTFB p90, ms.
-    pub p90: Option<f64>,
-    /// TTFB p99, ms.
-    pub p99: Option<f64>,
-}
-
 #[derive(Debug, Serialize)]
 struct FleetData<'a> {
     kind: &'static str,
     generated_by: String,
     sources: &'a [String],
-    groups: &'a [FleetGroup],
+    /// `harx stats --by tenant,date` groups (`key` = [tenant, date]).
+    groups: &'a [GroupStats],
     hist: &'a Histogram,
 }
 
@@ -320,7 +299,7 @@ struct FleetData<'a> {
 /// When the data cannot be serialized.
 pub fn fleet_html(
     sources: &[String],
-    groups: &[FleetGroup],
+    groups: &[GroupStats],
     hist: &Histogram,
 ) -> serde_json::Result<String> {
     let data = FleetData {

@@ -61,27 +61,57 @@ impl ReadArgs {
     }
 }
 
-/// Warns about skipped entries and truncation, as `export` does.
+/// Reports one input's skipped entries, truncation and repairs on stderr; `verb` says
+/// what happened to the complete entries ("exported", "read").
+pub fn report_file(r: &FileReport, quiet: bool, verb: &str) {
+    for s in &r.skipped {
+        eprintln!(
+            "harx: warning: {}: entry {} at byte {} (line {}, column {}) skipped: {}",
+            r.path.display(),
+            s.index,
+            s.offset,
+            s.line,
+            s.column,
+            s.message
+        );
+    }
+    if r.truncated {
+        eprintln!(
+            "harx: warning: {}: input is truncated inside log.entries; {verb} the {} complete entries",
+            r.path.display(),
+            r.entries
+        );
+    } else if r.truncated_after_entries && !quiet {
+        eprintln!(
+            "harx: warning: {}: input ends early, after log.entries; all {} entries {verb}",
+            r.path.display(),
+            r.entries
+        );
+    }
+    if r.repaired > 0 && !quiet {
+        eprintln!(
+            "harx: note: {}: {} entries had lone UTF-16 surrogates or invalid UTF-8, replaced by U+FFFD or '?'",
+            r.path.display(),
+            r.repaired
+        );
+    }
+}
+
+/// [`report_file`] for every input of a troubleshooting view.
 pub fn warn_incomplete(reports: &[FileReport]) {
     for r in reports {
-        for s in &r.skipped {
-            eprintln!(
-                "harx: warning: {}: entry {} at byte {} (line {}, column {}) skipped: {}",
-                r.path.display(),
-                s.index,
-                s.offset,
-                s.line,
-                s.column,
-                s.message
-            );
-        }
-        if r.truncated {
-            eprintln!(
-                "harx: warning: {}: input is truncated inside log.entries; read the {} complete entries",
-                r.path.display(),
-                r.entries
-            );
-        }
+        report_file(r, false, "read");
+    }
+}
+
+/// The exit status of a run over `reports`, `failed` inputs having been unreadable.
+pub fn exit_status(reports: &[FileReport], failed: usize) -> super::ExitStatus {
+    if failed > 0 {
+        super::ExitStatus::Failure
+    } else if reports.iter().any(FileReport::incomplete) {
+        super::ExitStatus::Incomplete
+    } else {
+        super::ExitStatus::Success
     }
 }
 

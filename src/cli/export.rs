@@ -159,7 +159,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
         }
         match result {
             Ok(r) => {
-                report_file(&r, args.quiet);
+                super::common::report_file(&r, args.quiet, "exported");
                 reports.push(r);
             }
             Err(e @ (crate::error::Error::Read { .. } | crate::error::Error::NotHar { .. }))
@@ -199,13 +199,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
             },
         );
     }
-    if failed > 0 {
-        return Ok(ExitStatus::Failure);
-    }
-    if reports.iter().any(FileReport::incomplete) {
-        return Ok(ExitStatus::Incomplete);
-    }
-    Ok(ExitStatus::Success)
+    Ok(super::common::exit_status(&reports, failed))
 }
 
 fn mb_per_s(bytes: u64, secs: f64) -> f64 {
@@ -213,39 +207,5 @@ fn mb_per_s(bytes: u64, secs: f64) -> f64 {
         bytes as f64 / 1e6 / secs
     } else {
         0.0
-    }
-}
-
-fn report_file(r: &FileReport, quiet: bool) {
-    for s in &r.skipped {
-        eprintln!(
-            "harx: warning: {}: entry {} at byte {} (line {}, column {}) skipped: {}",
-            r.path.display(),
-            s.index,
-            s.offset,
-            s.line,
-            s.column,
-            s.message
-        );
-    }
-    if r.truncated {
-        eprintln!(
-            "harx: warning: {}: input is truncated inside log.entries; exported the {} complete entries",
-            r.path.display(),
-            r.entries
-        );
-    } else if r.truncated_after_entries && !quiet {
-        eprintln!(
-            "harx: warning: {}: input ends early, after log.entries; all {} entries exported",
-            r.path.display(),
-            r.entries
-        );
-    }
-    if r.repaired > 0 && !quiet {
-        eprintln!(
-            "harx: note: {}: {} entries had lone UTF-16 surrogates or invalid UTF-8, replaced by U+FFFD or '?'",
-            r.path.display(),
-            r.repaired
-        );
     }
 }

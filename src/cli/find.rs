@@ -343,13 +343,7 @@ pub fn run(args: &FindArgs) -> anyhow::Result<ExitStatus> {
         out.write_all(t.render(style).as_bytes())?;
         writeln!(out, "{}", style.dim(&format!("{count} matching entries")))?;
     }
-    Ok(if failed > 0 {
-        ExitStatus::Failure
-    } else if reports.iter().any(crate::pipeline::FileReport::incomplete) {
-        ExitStatus::Incomplete
-    } else {
-        ExitStatus::Success
-    })
+    Ok(super::common::exit_status(&reports, failed))
 }
 
 #[cfg(test)]

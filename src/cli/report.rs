@@ -4,7 +4,7 @@
 use super::ExitStatus;
 use super::common::{ReadArgs, file_info, warn_incomplete};
 use crate::analyze::record::{Headers, Want, records};
-use crate::analyze::report::{FleetGroup, HarReport, Histogram, fleet_html};
+use crate::analyze::report::{HarReport, Histogram, fleet_html};
 use crate::analyze::scan;
 use crate::analyze::stats::{Stats, dataset_files, read_parquet};
 use crate::sink::AtomicFile;
@@ -78,13 +78,7 @@ fn har(args: &ReportArgs) -> anyhow::Result<(String, ExitStatus)> {
         reports.iter().map(file_info).collect(),
         !args.read.no_sanitize,
     )?;
-    let status = if failed > 0 {
-        ExitStatus::Failure
-    } else if reports.iter().any(crate::pipeline::FileReport::incomplete) {
-        ExitStatus::Incomplete
-    } else {
-        ExitStatus::Success
-    };
+    let status = super::common::exit_status(&reports, failed);
     Ok((html, status))
 }
 
@@ -108,20 +102,6 @@ fn fleet(ds: &std::path::Path) -> anyhow::Result<String> {
     for v in stats.values() {
         hist.add(v);
     }
-    let groups: Vec<FleetGroup> = stats
-        .finish()
-        .into_iter()
-        .map(|g| FleetGroup {
-            tenant: g.key[0].clone(),
-            date: g.key[1].clone(),
-            count: g.count,
-            failures: g.failures,
-            failure_rate: g.failure_rate,
-            n: g.n,
-            p50: g.p50,
-            p90: g.p90,
-            p99: g.p99,
-        })
-        .collect();
+    let groups = stats.finish();
     Ok(fleet_html(&[ds.display().to_string()], &groups, &hist)?)
 }

@@ -92,11 +92,7 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<ExitStatus> {
             return Err(e.into());
         }
         warn_incomplete(&reports);
-        if failed > 0 {
-            status = ExitStatus::Failure;
-        } else if reports.iter().any(crate::pipeline::FileReport::incomplete) {
-            status = ExitStatus::Incomplete;
-        }
+        status = super::common::exit_status(&reports, failed);
     }
     let groups = stats.finish();
     let text = render(&groups, &by, &args.metric, args.format)?;

@@ -67,13 +67,7 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitStatus> {
         SummaryFormat::Markdown => render_markdown(&summary),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
-    Ok(if failed > 0 {
-        ExitStatus::Failure
-    } else if reports.iter().any(crate::pipeline::FileReport::incomplete) {
-        ExitStatus::Incomplete
-    } else {
-        ExitStatus::Success
-    })
+    Ok(super::common::exit_status(&reports, failed))
 }
 
 /// Groups listed per section in the terminal report.

@@ -10,6 +10,7 @@ pub mod known;
 pub mod rules;
 
 use crate::error::{Error, Result, line_col};
+use crate::pipeline::advance_line;
 use crate::source::{Source, bom_len};
 use crate::split::scan::{skip_string, skip_value};
 use crate::split::{self, EntrySpan, LongString, SplitStop};
@@ -198,7 +199,7 @@ pub fn run_source(
                 keep.push(e);
                 continue;
             }
-            let (line, column) = advance(buf, &mut cursor, e.span.start);
+            let (line, column) = advance_line(buf, &mut cursor, e.span.start);
             outcome.findings.push(Finding {
                 entry: -2,
                 offset: e.span.start,
@@ -363,15 +364,4 @@ pub fn run_source(
         o.write_all(&buf[written..]).map_err(write_err)?;
     }
     Ok(outcome)
-}
-
-fn advance(buf: &[u8], cursor: &mut (usize, usize), offset: usize) -> (usize, usize) {
-    let offset = offset.min(buf.len());
-    if offset < cursor.0 {
-        return line_col(buf, offset);
-    }
-    let lines = memchr::memchr_iter(b'\n', &buf[cursor.0..offset]).count();
-    *cursor = (offset, cursor.1 + lines);
-    let col = offset - memchr::memrchr(b'\n', &buf[..offset]).map_or(0, |i| i + 1) + 1;
-    (cursor.1, col)
 }
