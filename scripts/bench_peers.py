@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""End-to-end benchmark of harx export against peers, run side by side on one machine.
+"""End-to-end benchmark of harx against peers, run side by side on one machine.
 
-Each tool converts the same generated HAR to Parquet; runs are interleaved, repeated, and
+Each export tool converts the same generated HAR to Parquet (harx-summary summarizes it;
+harx-sanitize and py-sanitize write a sanitized copy); runs are interleaved, repeated, and
 reported as medians. The machine is shared and noisy: CPU time (user+sys) is the stable
 figure, wall time is reported too. Peak RSS is the kernel's maxrss (VmHWM) from wait4.
 """
@@ -44,8 +45,14 @@ def main():
     tools = {
         "cat": ["sh", "-c", f"cat '{args.input}' > /dev/null"],
         "harx-t1": [args.harx, "export", args.input, "-o", out("harx1"), "--threads", "1", "-q"],
+        "harx-t1-nosanitize": [args.harx, "export", args.input, "-o", out("harx1n"), "--threads", "1", "-q",
+                               "--no-sanitize"],
         "harx-t2": [args.harx, "export", args.input, "-o", out("harx2"), "--threads", "2", "-q"],
         "harx-t2-sha256": [args.harx, "export", args.input, "-o", out("harx2s"), "--threads", "2", "-q", "--sha256"],
+        "harx-summary": [args.harx, "summary", args.input, "--format", "json"],
+        "harx-sanitize": [args.harx, "sanitize", args.input, "-o", os.path.join(args.out_dir, "harx-clean.har"), "-q"],
+        "py-sanitize": [sys.executable, os.path.join(HERE, "peers", "py_json_sanitize.py"), args.input,
+                        os.path.join(args.out_dir, "py-clean.har")],
         "duckdb": [sys.executable, os.path.join(HERE, "peers", "duckdb_export.py"), args.input, out("duckdb")],
         "python": [sys.executable, os.path.join(HERE, "peers", "py_json_export.py"), args.input, out("python")],
     }
