@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod cli;
 pub mod error;
 pub mod har;
+pub mod ingest;
 pub mod parse;
 pub mod pipeline;
 pub mod sanitize;

@@ -46,6 +46,8 @@ pub struct PipelineConfig {
     pub window_bytes: usize,
     /// Compute the SHA-256 of each input (costs about 0.7 CPU-s per GB).
     pub hash: bool,
+    /// Decompression caps.
+    pub limits: crate::source::Limits,
 }
 
 impl Default for PipelineConfig {
@@ -56,6 +58,7 @@ impl Default for PipelineConfig {
             parse: ParseConfig::default(),
             window_bytes: DEFAULT_WINDOW_BYTES,
             hash: false,
+            limits: crate::source::Limits::default(),
         }
     }
 }
@@ -98,6 +101,25 @@ pub struct FileReport {
     pub repaired: usize,
     /// Pages in `log.pages`.
     pub pages: usize,
+    /// The pages themselves, in file order.
+    pub page_list: Vec<PageInfo>,
+}
+
+/// One page of `log.pages`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageInfo {
+    /// `id`.
+    pub id: String,
+    /// `title`.
+    pub title: String,
+    /// `startedDateTime` as written.
+    pub started_at_raw: Option<String>,
+    /// `startedDateTime` in microseconds since the epoch, UTC.
+    pub started_at: Option<i64>,
+    /// `pageTimings.onContentLoad` (ms; negative → none).
+    pub on_content_load_ms: Option<f64>,
+    /// `pageTimings.onLoad` (ms; negative → none).
+    pub on_load_ms: Option<f64>,
 }
 
 impl FileReport {
@@ -127,8 +149,8 @@ fn producer_of(buf: &[u8]) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-fn pages_of(buf: &[u8]) -> HashMap<String, String> {
-    let mut out = HashMap::new();
+fn pages_of(buf: &[u8]) -> Vec<PageInfo> {
+    let mut out = Vec::new();
     let mut copy = buf.to_vec();
     let mut repaired;
     let parsed = match simd_json::to_borrowed_value(&mut copy) {
@@ -140,6 +162,13 @@ fn pages_of(buf: &[u8]) -> HashMap<String, String> {
             simd_json::to_borrowed_value(&mut repaired).ok()
         }
     };
+    let ms = |v: Option<&simd_json::BorrowedValue<'_>>| {
+        let v = v?;
+        let x = v
+            .as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))?;
+        (x >= 0.0 && x.is_finite()).then_some(x)
+    };
     if let Some(arr) = parsed.as_ref().and_then(|v| v.as_array()) {
         for p in arr {
             let id = p.get("id").and_then(|v| {
@@ -148,8 +177,18 @@ fn pages_of(buf: &[u8]) -> HashMap<String, String> {
                     .or_else(|| v.as_i64().map(|i| i.to_string()))
             });
             if let Some(id) = id {
-                let title = p.get_str("title").unwrap_or("").to_owned();
-                out.insert(id, title);
+                let raw = p.get_str("startedDateTime").map(str::to_owned);
+                let timings = p.get("pageTimings");
+                out.push(PageInfo {
+                    id,
+                    title: p.get_str("title").unwrap_or("").to_owned(),
+                    started_at: raw
+                        .as_deref()
+                        .and_then(crate::har::time::parse_timestamp_us),
+                    started_at_raw: raw,
+                    on_content_load_ms: ms(timings.and_then(|t| t.get("onContentLoad"))),
+                    on_load_ms: ms(timings.and_then(|t| t.get("onLoad"))),
+                });
             }
         }
     }
@@ -206,10 +245,32 @@ impl Pipeline {
         sink: &mut dyn Sink,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<FileReport> {
-        let source = Source::open(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let source =
+            Source::open_with(path, &self.config.limits).map_err(|source| Error::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        self.run_source(&source, path, sink, progress)
+    }
+
+    /// The worker pool (callers that run many inputs at once install their work in it,
+    /// so files and entries share the same threads).
+    pub fn pool(&self) -> &rayon::ThreadPool {
+        &self.pool
+    }
+
+    /// [`Pipeline::run_file`] over an input already opened; `path` names it in rows and
+    /// messages (`archive.zip!member.har` for an archive member).
+    ///
+    /// # Errors
+    /// As [`Pipeline::run_file`].
+    pub fn run_source(
+        &self,
+        source: &Source,
+        path: &Path,
+        sink: &mut dyn Sink,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<FileReport> {
         let buf = source.bytes();
         let bom = bom_len(buf);
         let body = &buf[bom..];
@@ -226,9 +287,13 @@ impl Pipeline {
         let layout = split::locate(body).map_err(|e| not_har(e.offset + bom, e.message))?;
         let shift = |r: Option<std::ops::Range<usize>>| r.map(|r| r.start + bom..r.end + bom);
         let producer = shift(layout.creator.clone()).and_then(|r| producer_of(&buf[r]));
-        let pages = shift(layout.pages.clone())
+        let page_list = shift(layout.pages.clone())
             .map(|r| pages_of(&buf[r]))
             .unwrap_or_default();
+        let pages: HashMap<String, String> = page_list
+            .iter()
+            .map(|p| (p.id.clone(), p.title.clone()))
+            .collect();
         let Some(entries_body) = layout.entries_body.map(|p| p + bom) else {
             return Err(not_har(
                 buf.len(),
@@ -239,7 +304,8 @@ impl Pipeline {
             path: path.to_path_buf(),
             bytes: buf.len() as u64,
             producer: producer.clone(),
-            pages: pages.len(),
+            pages: page_list.len(),
+            page_list,
             ..FileReport::default()
         };
         let file = FileContext {

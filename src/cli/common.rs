@@ -38,6 +38,27 @@ impl ReadArgs {
     /// # Errors
     /// When the worker pool cannot start.
     pub fn pipeline_with(&self, bodies: bool, sanitize_bodies: bool) -> anyhow::Result<Pipeline> {
+        self.pipeline_config(bodies, sanitize_bodies, crate::source::Limits::default())
+    }
+
+    /// [`ReadArgs::pipeline`] with decompression caps.
+    ///
+    /// # Errors
+    /// When the worker pool cannot start.
+    pub fn pipeline_with_limits(
+        &self,
+        bodies: bool,
+        limits: crate::source::Limits,
+    ) -> anyhow::Result<Pipeline> {
+        self.pipeline_config(bodies, true, limits)
+    }
+
+    fn pipeline_config(
+        &self,
+        bodies: bool,
+        sanitize_bodies: bool,
+        limits: crate::source::Limits,
+    ) -> anyhow::Result<Pipeline> {
         let mut parse = ParseConfig {
             bodies,
             sanitize_bodies,
@@ -55,6 +76,7 @@ impl ReadArgs {
             threads: self.threads,
             on_error: OnError::Skip,
             parse,
+            limits,
             ..PipelineConfig::default()
         };
         Pipeline::new(config).context("starting worker threads")

@@ -5,8 +5,10 @@ pub mod diff;
 pub mod export;
 pub mod find;
 pub mod generate;
+pub mod ingest;
 pub mod report;
 pub mod sanitize;
+pub mod schema;
 pub mod stats;
 pub mod summary;
 
@@ -49,6 +51,12 @@ pub struct Cli {
 pub enum Command {
     /// Export HAR entries to Parquet, NDJSON or CSV (one row per entry).
     Export(export::ExportArgs),
+    /// Ingest many HARs (directories, globs, .har.gz, .zhar, zip) into a partitioned,
+    /// idempotent Parquet dataset, local or on S3.
+    Ingest(ingest::IngestArgs),
+    /// Print the DDL an engine (DuckDB, Spark, Trino, Athena, BigQuery) needs to read a
+    /// dataset.
+    Schema(schema::SchemaArgs),
     /// Sanitize a HAR: redact cookies, tokens, passwords and keys, byte for byte
     /// otherwise; or --verify that none remain.
     Sanitize(sanitize::SanitizeArgs),
@@ -74,6 +82,8 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Export(args) => export::run(&args),
+        Command::Ingest(args) => ingest::run(&args),
+        Command::Schema(args) => schema::run(&args),
         Command::Sanitize(args) => sanitize::run(&args),
         Command::Summary(args) => summary::run(&args),
         Command::Find(args) => find::run(&args),

@@ -101,6 +101,23 @@ impl AtomicFile {
             })
     }
 
+    /// Flushes to disk and keeps the temporary file where it is (its hidden name, which
+    /// Hive-style readers skip); returns that path. The caller renames it later.
+    ///
+    /// # Errors
+    /// When syncing fails or the file cannot be kept.
+    pub fn keep(mut self) -> Result<PathBuf> {
+        let path = self.path.clone();
+        let werr = |source| Error::Write {
+            path: path.clone(),
+            source,
+        };
+        self.temp.as_file_mut().flush().map_err(werr)?;
+        self.temp.as_file().sync_all().map_err(werr)?;
+        let (_, kept) = self.temp.keep().map_err(|e| werr(e.error))?;
+        Ok(kept)
+    }
+
     /// Flushes to disk and renames into place.
     ///
     /// # Errors

@@ -174,7 +174,38 @@ impl Sink for ParquetSink {
         Ok(())
     }
 
-    fn finish(mut self: Box<Self>, meta: &RunMeta) -> Result<()> {
+    fn finish(self: Box<Self>, meta: &RunMeta) -> Result<()> {
+        self.close(meta)?.commit()
+    }
+}
+
+impl ParquetSink {
+    /// Bytes held in memory: rows waiting for their row group, and encoded pages not yet
+    /// written.
+    pub fn buffered_bytes(&self) -> usize {
+        self.pending_bytes + self.writer.in_progress_size()
+    }
+
+    /// Bytes written to the file so far.
+    pub fn bytes_written(&self) -> usize {
+        self.writer.bytes_written()
+    }
+
+    /// Writes the rows waiting for their row group now (a smaller row group), to bound
+    /// memory when many files are open at once.
+    ///
+    /// # Errors
+    /// When the output cannot be written.
+    pub fn flush(&mut self) -> Result<()> {
+        self.flush_row_group()
+    }
+
+    /// Completes the file (footer and metadata, flushed and synced) without moving it into
+    /// place: the caller commits or keeps the returned temporary file.
+    ///
+    /// # Errors
+    /// When the output cannot be completed.
+    pub fn close(mut self, meta: &RunMeta) -> Result<AtomicFile> {
         self.flush_row_group()?;
         let mut kv = vec![
             ("harx.version", env!("CARGO_PKG_VERSION").to_owned()),
@@ -220,11 +251,10 @@ impl Sink for ParquetSink {
             self.writer
                 .append_key_value_metadata(KeyValue::new(k.to_owned(), v));
         }
-        let this = *self;
-        let path = this.out.path().to_path_buf();
-        this.writer
+        let path = self.out.path().to_path_buf();
+        self.writer
             .close()
             .map_err(|source| Error::Parquet { path, source })?;
-        this.out.commit()
+        Ok(self.out)
     }
 }

@@ -1,34 +1,72 @@
-//! Source: turns a path or stdin into the input bytes. Plain files are memory-mapped;
-//! stdin and compressed files (gzip, zlib as mitmproxy's `.zhar`, zstd; sniffed by their
-//! magic bytes, not their names) are read into memory.
+//! Source: turns a path, stdin or an archive member into the input bytes. Plain files are
+//! memory-mapped. Compressed inputs (gzip, zlib as mitmproxy's `.zhar`, zstd; sniffed by
+//! their magic bytes, not their names) are decompressed through a small buffer: into
+//! memory while they are small, into an unlinked 0600 temporary file that is then mapped
+//! once they grow past [`SPILL_BYTES`], so a multi-GB `.har.gz` never sits in RAM. Every
+//! decompression is capped in size and in ratio ([`Limits`]) against zip and gzip bombs.
 
+pub mod inputs;
 mod mmap;
 
 pub use mmap::MappedFile;
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::Path;
+
+/// Decompressed bytes kept in memory before they spill to a temporary file.
+pub const SPILL_BYTES: usize = 64 * 1024 * 1024;
+/// Decompressed sizes below this are never refused by the ratio cap (tiny files of
+/// repeated bytes compress far better than any real HAR).
+const RATIO_FLOOR: u64 = 16 * 1024 * 1024;
+
+/// Caps on decompression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest decompressed size of one input, in bytes.
+    pub max_bytes: u64,
+    /// Largest ratio of decompressed to compressed size.
+    pub max_ratio: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_bytes: 64 * 1024 * 1024 * 1024,
+            max_ratio: 250,
+        }
+    }
+}
 
 /// The bytes of one input.
 #[derive(Debug)]
 pub enum Source {
-    /// A memory-mapped file.
+    /// A memory-mapped file (the input itself, or a temporary file holding it decompressed).
     Mapped(MappedFile),
-    /// Bytes read into memory (stdin, empty files).
+    /// Bytes read into memory (stdin, empty files, small decompressed inputs).
     Owned(Vec<u8>),
 }
 
 impl Source {
+    /// Opens `path` with the default [`Limits`]; `-` means standard input.
+    ///
+    /// # Errors
+    /// When the file cannot be opened, read, mapped or decompressed.
+    pub fn open(path: &Path) -> io::Result<Self> {
+        Self::open_with(path, &Limits::default())
+    }
+
     /// Opens `path`; `-` means standard input.
     ///
     /// # Errors
-    /// When the file cannot be opened, read or mapped.
-    pub fn open(path: &Path) -> io::Result<Self> {
+    /// When the file cannot be opened, read, mapped or decompressed within `limits`, or
+    /// when it is a zip archive (those are read member by member, see [`inputs`]).
+    pub fn open_with(path: &Path, limits: &Limits) -> io::Result<Self> {
         if path.as_os_str() == "-" {
             let mut buf = Vec::new();
             io::stdin().lock().read_to_end(&mut buf)?;
-            return Ok(Self::Owned(buf));
+            let len = buf.len() as u64;
+            return Self::from_bytes(buf, len, limits);
         }
         let file = File::open(path)?;
         let meta = file.metadata()?;
@@ -42,30 +80,49 @@ impl Source {
             // Empty files cannot be mapped; pipes and devices are read.
             let mut buf = Vec::new();
             (&file).read_to_end(&mut buf)?;
-            return Self::decompressed(buf);
+            let len = buf.len() as u64;
+            return Self::from_bytes(buf, len, limits);
         }
         let mapped = MappedFile::open(&file)?;
-        if Container::sniff(mapped.bytes()) == Container::Plain {
-            return Ok(Self::Mapped(mapped));
+        match Container::sniff(mapped.bytes()) {
+            Container::Plain => Ok(Self::Mapped(mapped)),
+            Container::Zip => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "is a zip archive; `harx export` and `harx ingest` read its HAR members",
+            )),
+            c => decompress(c, mapped.bytes(), meta.len(), limits),
         }
-        Self::decompressed(mapped.bytes().to_vec())
     }
 
-    fn decompressed(buf: Vec<u8>) -> io::Result<Self> {
-        let mut out = Vec::new();
+    /// An input from bytes already in memory, decompressed when they are compressed.
+    /// `compressed_len` is the size the ratio cap is measured against.
+    ///
+    /// # Errors
+    /// When decompression fails or exceeds `limits`.
+    pub fn from_bytes(buf: Vec<u8>, compressed_len: u64, limits: &Limits) -> io::Result<Self> {
         match Container::sniff(&buf) {
-            Container::Plain => return Ok(Self::Owned(buf)),
-            Container::Gzip => {
-                flate2::read::MultiGzDecoder::new(&buf[..]).read_to_end(&mut out)?;
-            }
-            Container::Zlib => {
-                flate2::read::ZlibDecoder::new(&buf[..]).read_to_end(&mut out)?;
-            }
-            Container::Zstd => {
-                zstd::stream::read::Decoder::new(&buf[..])?.read_to_end(&mut out)?;
-            }
+            Container::Plain | Container::Zip => Ok(Self::Owned(buf)),
+            c => decompress(c, &buf, compressed_len, limits),
         }
-        Ok(Self::Owned(out))
+    }
+
+    /// Reads `reader` (an archive member) to the end within `limits`, then decompresses
+    /// what it holds when that is compressed too.
+    ///
+    /// # Errors
+    /// When reading fails or exceeds `limits`.
+    pub fn from_reader(
+        reader: &mut dyn Read,
+        compressed_len: u64,
+        limits: &Limits,
+    ) -> io::Result<Self> {
+        let mut spool = Spool::new(compressed_len, limits);
+        io::copy(reader, &mut spool)?;
+        let inner = spool.finish()?;
+        match Container::sniff(inner.bytes()) {
+            Container::Plain | Container::Zip => Ok(inner),
+            c => decompress(c, inner.bytes(), compressed_len, limits),
+        }
     }
 
     /// All bytes of the input.
@@ -102,6 +159,8 @@ pub enum Container {
     Zlib,
     /// Zstandard (`.har.zst`).
     Zstd,
+    /// A zip archive: Playwright's `.zip`, many HARs zipped together, or Fiddler's `.saz`.
+    Zip,
 }
 
 impl Container {
@@ -110,9 +169,119 @@ impl Container {
         match buf {
             [0x1f, 0x8b, ..] => Self::Gzip,
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Self::Zstd,
+            [b'P', b'K', 3, 4, ..] | [b'P', b'K', 5, 6, ..] => Self::Zip,
             // zlib: CMF 0x78 and a header checksum divisible by 31.
             [0x78, flg, ..] if (0x7800u16 | u16::from(*flg)).is_multiple_of(31) => Self::Zlib,
             _ => Self::Plain,
+        }
+    }
+}
+
+impl Container {
+    /// A short name for reports (`plain`, `gzip`, `zlib`, `zstd`, `zip`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Plain => "plain",
+            Self::Gzip => "gzip",
+            Self::Zlib => "zlib",
+            Self::Zstd => "zstd",
+            Self::Zip => "zip",
+        }
+    }
+}
+
+/// Decompresses `buf` (compressed as `container`) through a bounded buffer.
+fn decompress(
+    container: Container,
+    buf: &[u8],
+    compressed_len: u64,
+    limits: &Limits,
+) -> io::Result<Source> {
+    let mut spool = Spool::new(compressed_len, limits);
+    match container {
+        Container::Gzip => io::copy(&mut flate2::read::MultiGzDecoder::new(buf), &mut spool),
+        Container::Zlib => io::copy(&mut flate2::read::ZlibDecoder::new(buf), &mut spool),
+        Container::Zstd => io::copy(&mut zstd::stream::read::Decoder::new(buf)?, &mut spool),
+        Container::Plain | Container::Zip => spool.write_all(buf).map(|()| 0),
+    }?;
+    spool.finish()
+}
+
+/// Where decompressed bytes go: memory up to [`SPILL_BYTES`], then an unlinked temporary
+/// file (created 0600). Refuses to grow past the limits.
+struct Spool {
+    mem: Vec<u8>,
+    file: Option<io::BufWriter<File>>,
+    len: u64,
+    max_bytes: u64,
+    max_ratio_bytes: u64,
+    max_ratio: u64,
+}
+
+impl Spool {
+    fn new(compressed_len: u64, limits: &Limits) -> Self {
+        Self {
+            mem: Vec::new(),
+            file: None,
+            len: 0,
+            max_bytes: limits.max_bytes,
+            max_ratio_bytes: compressed_len
+                .saturating_mul(limits.max_ratio)
+                .max(RATIO_FLOOR),
+            max_ratio: limits.max_ratio,
+        }
+    }
+
+    fn finish(self) -> io::Result<Source> {
+        match self.file {
+            None => Ok(Source::Owned(self.mem)),
+            Some(w) => {
+                let file = w.into_inner().map_err(io::IntoInnerError::into_error)?;
+                Ok(Source::Mapped(MappedFile::open(&file)?))
+            }
+        }
+    }
+}
+
+impl Write for Spool {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let len = self.len + buf.len() as u64;
+        if len > self.max_bytes {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "decompresses to more than {} bytes (the size cap, --max-decompressed-mb)",
+                    self.max_bytes
+                ),
+            ));
+        }
+        if len > self.max_ratio_bytes {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "decompresses to more than {}x its compressed size (the ratio cap, --max-ratio); a decompression bomb?",
+                    self.max_ratio
+                ),
+            ));
+        }
+        self.len = len;
+        if self.file.is_none() && self.mem.len() + buf.len() > SPILL_BYTES {
+            let mut w = io::BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
+            w.write_all(&self.mem)?;
+            self.mem = Vec::new();
+            self.file = Some(w);
+        }
+        match &mut self.file {
+            Some(w) => w.write_all(buf)?,
+            None => self.mem.extend_from_slice(buf),
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(w) => w.flush(),
+            None => Ok(()),
         }
     }
 }

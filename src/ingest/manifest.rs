@@ -1,0 +1,248 @@
+//! The manifest and the commit protocol.
+//!
+//! A run commits its work in groups. For each group:
+//! 1. every Parquet file is finished, synced and kept under a hidden temporary name
+//!    (`.part-….harx-tmp`, which Hive-style readers skip) in its final directory (local)
+//!    or a staging directory (S3);
+//! 2. `_harx_manifest/<run>-<seq>.pending.json` lists them, and the inputs they hold;
+//! 3. each file is published (renamed into place, or uploaded);
+//! 4. `_harx_manifest/<run>-<seq>.json` is written, and the pending file removed.
+//!
+//! Only inputs named in a committed manifest count as ingested. A run killed before step 2
+//! leaves hidden temporary files that the next run deletes; killed after it, the next run
+//! finishes the group (local: the renames are completed) or undoes it (S3: the uploaded
+//! objects are deleted and the inputs ingested again). Either way no input is counted twice.
+
+use super::store::{MANIFEST_DIR, Store, sync_dir};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::path::PathBuf;
+
+/// Format tag of manifest files.
+pub const FORMAT: &str = "harx.manifest/1";
+
+/// One committed (or pending) group.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Manifest {
+    /// [`FORMAT`].
+    pub format: String,
+    /// The run that wrote it.
+    pub run_id: String,
+    /// Group number within the run.
+    pub seq: u32,
+    /// harx version.
+    pub harx_version: String,
+    /// When the group was committed (UTC).
+    pub committed_at: String,
+    /// Partition keys of the layout, in directory order.
+    pub partition_by: Vec<String>,
+    /// Whether secrets were redacted.
+    pub sanitized: bool,
+    /// Inputs whose rows the group holds.
+    pub inputs: Vec<InputRecord>,
+    /// Files the group published.
+    pub files: Vec<Published>,
+}
+
+/// One ingested input.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
+pub struct InputRecord {
+    /// Path as given (absolute when it could be resolved).
+    pub path: String,
+    /// SHA-256 of the input file's bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time (ns since the epoch), for the quick re-run check.
+    pub mtime_ns: i128,
+    /// Rows written to `entries`.
+    pub entries: u64,
+}
+
+/// One published file.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
+pub struct Published {
+    /// Key relative to the dataset root (`entries/tenant=…/date=…/part-….parquet`).
+    pub key: String,
+    /// Where it was finished before publishing (a local path).
+    pub staged: String,
+    /// Rows.
+    pub rows: u64,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+/// What the committed manifests say was ingested.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// SHA-256 of every ingested input → its path then.
+    pub by_sha: HashMap<String, String>,
+    /// `(path, size, mtime_ns)` of every ingested input.
+    pub quick: HashSet<(String, u64, i128)>,
+    /// Committed groups.
+    pub groups: usize,
+}
+
+/// What recovery did at the start of a run.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Recovery {
+    /// Pending groups completed.
+    pub completed: usize,
+    /// Pending groups undone.
+    pub undone: usize,
+    /// Leftover temporary files deleted.
+    pub temp_files: usize,
+}
+
+fn invalid(key: &str, e: impl std::fmt::Display) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("{key}: not a harx manifest: {e}"),
+    )
+}
+
+/// Finishes or undoes the groups that a killed run left pending, and deletes hidden
+/// temporary files no pending group names. Call with the lock held.
+///
+/// # Errors
+/// When the dataset cannot be read or changed.
+pub fn recover(store: &Store) -> io::Result<Recovery> {
+    let mut rec = Recovery::default();
+    for name in store.list(MANIFEST_DIR)? {
+        let Some(stem) = name.strip_suffix(".pending.json") else {
+            continue;
+        };
+        let key = format!("{MANIFEST_DIR}/{name}");
+        let Some(bytes) = store.read(&key)? else {
+            continue;
+        };
+        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| invalid(&key, e))?;
+        let complete = store.is_local()
+            && m.files
+                .iter()
+                .all(|f| std::path::Path::new(&f.staged).exists() || store.read_exists(&f.key));
+        if complete {
+            for f in &m.files {
+                store.publish(std::path::Path::new(&f.staged), &f.key)?;
+            }
+            store.write(&format!("{MANIFEST_DIR}/{stem}.json"), &bytes)?;
+            rec.completed += 1;
+        } else {
+            for f in &m.files {
+                store.delete(&f.key)?;
+                let _ = std::fs::remove_file(&f.staged);
+            }
+            rec.undone += 1;
+        }
+        store.delete(&key)?;
+    }
+    if let Store::Local { root } = store {
+        rec.temp_files = remove_temp_files(root)?;
+    }
+    Ok(rec)
+}
+
+impl Store {
+    /// Whether `key` exists (local datasets only; S3 recovery never asks).
+    fn read_exists(&self, key: &str) -> bool {
+        match self {
+            Self::Local { root } => root.join(key).exists(),
+            Self::Remote { .. } => false,
+        }
+    }
+}
+
+fn remove_temp_files(root: &std::path::Path) -> io::Result<usize> {
+    let mut n = 0;
+    let mut stack: Vec<PathBuf> = ["entries", "pages", "files", MANIFEST_DIR]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+    while let Some(dir) = stack.pop() {
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        for e in rd.flatten() {
+            let path = e.path();
+            let ft = e.file_type()?;
+            if ft.is_dir() {
+                stack.push(path);
+            } else if e.file_name().to_string_lossy().ends_with(".harx-tmp") {
+                std::fs::remove_file(&path)?;
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Reads every committed manifest.
+///
+/// # Errors
+/// When one cannot be read or parsed.
+pub fn load(store: &Store) -> io::Result<Ingested> {
+    let mut out = Ingested::default();
+    for name in store.list(MANIFEST_DIR)? {
+        if !name.ends_with(".json") || name.ends_with(".pending.json") {
+            continue;
+        }
+        let key = format!("{MANIFEST_DIR}/{name}");
+        let Some(bytes) = store.read(&key)? else {
+            continue;
+        };
+        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| invalid(&key, e))?;
+        if m.format != FORMAT {
+            return Err(invalid(&key, format!("format {:?}", m.format)));
+        }
+        for i in m.inputs {
+            out.quick.insert((i.path.clone(), i.size, i.mtime_ns));
+            out.by_sha.insert(i.sha256, i.path);
+        }
+        out.groups += 1;
+    }
+    Ok(out)
+}
+
+/// Test hook: `HARX_FAILPOINT=<name>` aborts the process at that step of a commit, the way
+/// a kill -9 would, so the tests can check recovery from every point.
+fn failpoint(name: &str) {
+    if std::env::var("HARX_FAILPOINT").is_ok_and(|v| v == name) {
+        std::process::abort();
+    }
+}
+
+/// Commits one group (steps 2–4 above; step 1 is done by the writers).
+///
+/// # Errors
+/// When the dataset cannot be written. What was not committed is recovered by the next run.
+pub fn commit(store: &Store, m: &Manifest) -> io::Result<()> {
+    let stem = format!("{}-{:05}", m.run_id, m.seq);
+    let pending_key = format!("{MANIFEST_DIR}/{stem}.pending.json");
+    let bytes = serde_json::to_vec_pretty(m).map_err(io::Error::other)?;
+    failpoint("before-pending");
+    store.write(&pending_key, &bytes)?;
+    failpoint("after-pending");
+    for (i, f) in m.files.iter().enumerate() {
+        store.publish(std::path::Path::new(&f.staged), &f.key)?;
+        if i == 0 {
+            failpoint("after-first-publish");
+        }
+    }
+    if let Store::Local { root } = store {
+        let dirs: HashSet<PathBuf> = m
+            .files
+            .iter()
+            .filter_map(|f| root.join(&f.key).parent().map(std::path::Path::to_path_buf))
+            .collect();
+        for d in dirs {
+            sync_dir(&d);
+        }
+    }
+    failpoint("before-commit");
+    store.write(&format!("{MANIFEST_DIR}/{stem}.json"), &bytes)?;
+    store.delete(&pending_key)?;
+    Ok(())
+}

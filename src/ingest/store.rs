@@ -1,0 +1,427 @@
+//! Where a dataset lives: a local directory, or an S3 bucket and prefix (through the
+//! object_store crate on a small tokio runtime; the CPU work stays on rayon).
+//!
+//! Both offer the few operations the commit protocol needs: read, list and write small
+//! objects (manifests), publish a finished Parquet file under its final key, delete, and a
+//! lock that keeps a second run out.
+
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, WriteMultipart};
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Directory (key prefix) of the manifests and the lock.
+pub const MANIFEST_DIR: &str = "_harx_manifest";
+const LOCK_KEY: &str = "_harx_manifest/lock";
+
+/// A dataset's storage.
+pub enum Store {
+    /// A local directory.
+    Local {
+        /// The dataset root.
+        root: PathBuf,
+    },
+    /// An object store bucket and prefix.
+    Remote {
+        /// The store.
+        store: Arc<dyn ObjectStore>,
+        /// Key prefix of the dataset root (may be empty).
+        prefix: String,
+        /// `s3://bucket/prefix` as given.
+        url: String,
+        /// The runtime that drives the store's futures.
+        rt: tokio::runtime::Runtime,
+        /// Local directory where files are finished before upload.
+        staging: tempfile::TempDir,
+    },
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+fn other(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+impl Store {
+    /// Opens `target`: `s3://bucket/prefix` (endpoint, region and credentials from the
+    /// usual `AWS_*` environment variables; an `http://` endpoint is allowed as given) or
+    /// a local directory, created when missing.
+    ///
+    /// # Errors
+    /// When the directory cannot be created or the URL is not understood.
+    pub fn open(target: &str) -> io::Result<Self> {
+        if let Some(rest) = target.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "s3:// URL without a bucket",
+                ));
+            }
+            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+            let endpoint = std::env::var("AWS_ENDPOINT_URL_S3")
+                .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+                .or_else(|_| std::env::var("AWS_ENDPOINT"))
+                .ok();
+            if let Some(ep) = endpoint {
+                builder = builder
+                    .with_endpoint(&ep)
+                    .with_allow_http(ep.starts_with("http://"));
+            }
+            if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err()
+            {
+                builder = builder.with_region("us-east-1");
+            }
+            let store = builder.build().map_err(other)?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            return Ok(Self::Remote {
+                store: Arc::new(store),
+                prefix: prefix.trim_matches('/').to_owned(),
+                url: target.trim_end_matches('/').to_owned(),
+                rt,
+                staging: tempfile::Builder::new().prefix("harx-stage-").tempdir()?,
+            });
+        }
+        if target.contains("://") {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "only local directories and s3:// URLs are supported",
+            ));
+        }
+        let root = PathBuf::from(target);
+        std::fs::create_dir_all(root.join(MANIFEST_DIR))?;
+        Ok(Self::Local { root })
+    }
+
+    /// The dataset as the user named it.
+    pub fn display(&self) -> String {
+        match self {
+            Self::Local { root } => root.display().to_string(),
+            Self::Remote { url, .. } => url.clone(),
+        }
+    }
+
+    /// Whether files can be renamed into place (local) rather than uploaded.
+    pub fn is_local(&self) -> bool {
+        matches!(self, Self::Local { .. })
+    }
+
+    fn object_path(prefix: &str, key: &str) -> ObjectPath {
+        if prefix.is_empty() {
+            ObjectPath::from(key)
+        } else {
+            ObjectPath::from(format!("{prefix}/{key}"))
+        }
+    }
+
+    /// The local directory where a file for `key` is written before it is published: the
+    /// final directory itself for a local dataset (so publishing is a rename), a staging
+    /// directory otherwise.
+    ///
+    /// # Errors
+    /// When the directory cannot be created.
+    pub fn staging_path(&self, key: &str) -> io::Result<PathBuf> {
+        let path = match self {
+            Self::Local { root } => root.join(key),
+            Self::Remote { staging, .. } => staging.path().join(key),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        Ok(path)
+    }
+
+    /// Reads a small object; `None` when it does not exist.
+    ///
+    /// # Errors
+    /// On any other failure.
+    pub fn read(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
+        match self {
+            Self::Local { root } => match std::fs::read(root.join(key)) {
+                Ok(b) => Ok(Some(b)),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            },
+            Self::Remote {
+                store, prefix, rt, ..
+            } => rt.block_on(async {
+                match store.get(&Self::object_path(prefix, key)).await {
+                    Ok(r) => Ok(Some(r.bytes().await.map_err(other)?.to_vec())),
+                    Err(object_store::Error::NotFound { .. }) => Ok(None),
+                    Err(e) => Err(other(e)),
+                }
+            }),
+        }
+    }
+
+    /// Names (not paths) of the objects directly under `dir`.
+    ///
+    /// # Errors
+    /// When listing fails.
+    pub fn list(&self, dir: &str) -> io::Result<Vec<String>> {
+        let mut names = match self {
+            Self::Local { root } => match std::fs::read_dir(root.join(dir)) {
+                Ok(rd) => rd
+                    .filter_map(|e| e.ok())
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect(),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => return Err(e),
+            },
+            Self::Remote {
+                store, prefix, rt, ..
+            } => rt.block_on(async {
+                let p = Self::object_path(prefix, dir);
+                let listed = store.list_with_delimiter(Some(&p)).await.map_err(other)?;
+                Ok::<_, io::Error>(
+                    listed
+                        .objects
+                        .into_iter()
+                        .filter_map(|o| o.location.filename().map(str::to_owned))
+                        .collect(),
+                )
+            })?,
+        };
+        names.sort();
+        Ok(names)
+    }
+
+    /// Writes a small object completely or not at all (local: temporary file, fsync,
+    /// rename; S3: one PUT).
+    ///
+    /// # Errors
+    /// When writing fails.
+    pub fn write(&self, key: &str, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Self::Local { root } => {
+                let path = root.join(key);
+                let dir = path.parent().unwrap_or(root);
+                std::fs::create_dir_all(dir)?;
+                let mut tmp = tempfile::Builder::new()
+                    .prefix(".manifest.")
+                    .suffix(".harx-tmp")
+                    .tempfile_in(dir)?;
+                tmp.write_all(bytes)?;
+                tmp.as_file().sync_all()?;
+                tmp.persist(&path).map_err(|e| e.error)?;
+                sync_dir(dir);
+                Ok(())
+            }
+            Self::Remote {
+                store, prefix, rt, ..
+            } => rt.block_on(async {
+                store
+                    .put(
+                        &Self::object_path(prefix, key),
+                        PutPayload::from(bytes.to_vec()),
+                    )
+                    .await
+                    .map(|_| ())
+                    .map_err(other)
+            }),
+        }
+    }
+
+    /// Moves a finished local file to `key`: a rename on a local dataset, an upload
+    /// (multipart for large files) to an object store. Publishing a file already published
+    /// (its staged copy gone, the final one present) succeeds.
+    ///
+    /// # Errors
+    /// When the move or upload fails.
+    pub fn publish(&self, staged: &Path, key: &str) -> io::Result<()> {
+        match self {
+            Self::Local { root } => {
+                let dest = root.join(key);
+                match std::fs::rename(staged, &dest) {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound && dest.exists() => Ok(()),
+                    Err(e) => Err(e),
+                }
+            }
+            Self::Remote {
+                store, prefix, rt, ..
+            } => {
+                let mut file = File::open(staged)?;
+                let len = file.metadata()?.len();
+                let location = Self::object_path(prefix, key);
+                rt.block_on(async {
+                    if len <= 16 * 1024 * 1024 {
+                        let mut buf = Vec::with_capacity(len as usize);
+                        file.read_to_end(&mut buf)?;
+                        store
+                            .put(&location, PutPayload::from(buf))
+                            .await
+                            .map_err(other)?;
+                    } else {
+                        let upload = store.put_multipart(&location).await.map_err(other)?;
+                        let mut w = WriteMultipart::new_with_chunk_size(upload, 8 * 1024 * 1024);
+                        let mut buf = vec![0u8; 1 << 20];
+                        loop {
+                            let n = file.read(&mut buf)?;
+                            if n == 0 {
+                                break;
+                            }
+                            w.wait_for_capacity(4).await.map_err(other)?;
+                            w.write(&buf[..n]);
+                        }
+                        w.finish().await.map_err(other)?;
+                    }
+                    Ok::<_, io::Error>(())
+                })?;
+                let _ = std::fs::remove_file(staged);
+                Ok(())
+            }
+        }
+    }
+
+    /// Deletes `key` if it exists.
+    ///
+    /// # Errors
+    /// When deleting fails for another reason than absence.
+    pub fn delete(&self, key: &str) -> io::Result<()> {
+        match self {
+            Self::Local { root } => match std::fs::remove_file(root.join(key)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            },
+            Self::Remote {
+                store, prefix, rt, ..
+            } => rt.block_on(async {
+                match store.delete(&Self::object_path(prefix, key)).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                    Err(e) => Err(other(e)),
+                }
+            }),
+        }
+    }
+
+    /// Takes the dataset's writer lock. Local: an advisory lock on
+    /// `_harx_manifest/lock` (released by the kernel when the process dies). S3: an object
+    /// created only if absent (`If-None-Match: *`), deleted when the guard drops; a run
+    /// killed with the lock held leaves it, and `break_lock` removes it.
+    ///
+    /// # Errors
+    /// When another run holds the lock (the message says who), or on I/O failure.
+    pub fn lock(&self, break_lock: bool) -> io::Result<LockGuard<'_>> {
+        let who = format!(
+            "{{\"pid\":{},\"host\":{:?},\"started_at\":{:?}}}",
+            std::process::id(),
+            std::env::var("HOSTNAME").unwrap_or_default(),
+            crate::analyze::utc(Some(now_us()))
+        );
+        match self {
+            Self::Local { root } => {
+                let path = root.join(LOCK_KEY);
+                let mut file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .read(true)
+                    .write(true)
+                    .open(&path)?;
+                match file.try_lock() {
+                    Ok(()) => {}
+                    Err(std::fs::TryLockError::WouldBlock) => {
+                        let mut holder = String::new();
+                        let _ = file.read_to_string(&mut holder);
+                        return Err(io::Error::new(
+                            io::ErrorKind::WouldBlock,
+                            format!(
+                                "another harx ingest is writing this dataset ({}); wait for it to finish",
+                                holder.trim()
+                            ),
+                        ));
+                    }
+                    Err(std::fs::TryLockError::Error(e)) => return Err(e),
+                }
+                file.set_len(0)?;
+                file.write_all(who.as_bytes())?;
+                Ok(LockGuard {
+                    store: self,
+                    _file: Some(file),
+                })
+            }
+            Self::Remote {
+                store, prefix, rt, ..
+            } => {
+                let location = Self::object_path(prefix, LOCK_KEY);
+                rt.block_on(async {
+                    if break_lock {
+                        let _ = store.delete(&location).await;
+                    }
+                    let opts = PutOptions {
+                        mode: PutMode::Create,
+                        ..PutOptions::default()
+                    };
+                    match store
+                        .put_opts(&location, PutPayload::from(who.into_bytes()), opts)
+                        .await
+                    {
+                        Ok(_) => Ok(()),
+                        Err(object_store::Error::AlreadyExists { .. })
+                        | Err(object_store::Error::Precondition { .. }) => {
+                            let holder = match store.get(&location).await {
+                                Ok(r) => r
+                                    .bytes()
+                                    .await
+                                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                                    .unwrap_or_default(),
+                                Err(_) => String::new(),
+                            };
+                            Err(io::Error::new(
+                                io::ErrorKind::WouldBlock,
+                                format!(
+                                    "another harx ingest holds this dataset's lock ({}); wait for it, or if that run died, run again with --break-lock",
+                                    holder.trim()
+                                ),
+                            ))
+                        }
+                        Err(e) => Err(other(e)),
+                    }
+                })?;
+                Ok(LockGuard {
+                    store: self,
+                    _file: None,
+                })
+            }
+        }
+    }
+}
+
+/// Holds a dataset's writer lock until dropped.
+pub struct LockGuard<'a> {
+    store: &'a Store,
+    _file: Option<File>,
+}
+
+impl Drop for LockGuard<'_> {
+    fn drop(&mut self) {
+        if !self.store.is_local() {
+            let _ = self.store.delete(LOCK_KEY);
+        }
+    }
+}
+
+/// Makes a rename durable (best effort: not every file system supports it).
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Now, in microseconds since the epoch.
+pub fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

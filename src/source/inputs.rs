@@ -1,0 +1,270 @@
+//! Inputs of bulk runs: files, directories (recursive, symlink loops detected) and glob
+//! patterns become a list of files; zip archives become a list of HAR members.
+
+use super::{Container, Limits, Source};
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// Files found under the arguments.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Files to read, in argument order, directories sorted by name.
+    pub files: Vec<Found>,
+    /// Arguments or directory entries that could not be read, with why.
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+/// A file to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Its path.
+    pub path: PathBuf,
+    /// Named on the command line (always read) rather than found in a directory (read
+    /// only when its first bytes look like a HAR or an archive).
+    pub explicit: bool,
+}
+
+/// Expands `args`: `-` (stdin) and files as they are, directories recursively, and
+/// glob patterns (`*`, `?`, `[…]`, `**`) that do not name an existing path.
+pub fn discover(args: &[PathBuf]) -> Discovered {
+    let mut out = Discovered::default();
+    let mut seen_dirs = HashSet::new();
+    for arg in args {
+        if arg.as_os_str() == "-" {
+            out.files.push(Found {
+                path: arg.clone(),
+                explicit: true,
+            });
+            continue;
+        }
+        let text = arg.to_string_lossy();
+        if !arg.exists() && text.contains(['*', '?', '[']) {
+            match glob::glob(&text) {
+                Ok(paths) => {
+                    let mut any = false;
+                    for p in paths {
+                        any = true;
+                        match p {
+                            Ok(p) => visit(&p, true, &mut seen_dirs, &mut out),
+                            Err(e) => out.errors.push((e.path().to_path_buf(), e.to_string())),
+                        }
+                    }
+                    if !any {
+                        out.errors
+                            .push((arg.clone(), "the pattern matches no file".to_owned()));
+                    }
+                }
+                Err(e) => out
+                    .errors
+                    .push((arg.clone(), format!("invalid glob pattern: {e}"))),
+            }
+            continue;
+        }
+        visit(arg, true, &mut seen_dirs, &mut out);
+    }
+    out
+}
+
+fn visit(path: &Path, explicit: bool, seen: &mut HashSet<(u64, u64)>, out: &mut Discovered) {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            let why = if std::fs::symlink_metadata(path).is_ok() {
+                format!("broken symbolic link or symlink loop: {e}")
+            } else {
+                e.to_string()
+            };
+            out.errors.push((path.to_path_buf(), why));
+            return;
+        }
+    };
+    if meta.is_dir() {
+        if !seen.insert((meta.dev(), meta.ino())) {
+            out.errors.push((
+                path.to_path_buf(),
+                "directory already visited (a symbolic link loop?); not read again".to_owned(),
+            ));
+            return;
+        }
+        let mut children: Vec<PathBuf> = match std::fs::read_dir(path) {
+            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(e) => {
+                out.errors.push((path.to_path_buf(), e.to_string()));
+                return;
+            }
+        };
+        children.sort();
+        for child in children {
+            // Hidden files and directories (`.git`, our own temporary files) are not inputs.
+            if child
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
+                continue;
+            }
+            visit(&child, false, seen, out);
+        }
+    } else if meta.is_file() || explicit {
+        // Devices and pipes are read only when named.
+        out.files.push(Found {
+            path: path.to_path_buf(),
+            explicit,
+        });
+    }
+}
+
+/// Whether the first bytes of a file look like something harx reads: compressed or
+/// archived data, or JSON text (an object, or JSONP `name(` before it).
+pub fn looks_like_input(head: &[u8]) -> bool {
+    if Container::sniff(head) != Container::Plain {
+        return true;
+    }
+    let text = &head[super::bom_len(head)..];
+    let first = text.iter().position(|b| !b.is_ascii_whitespace());
+    match first.map(|i| text[i]) {
+        Some(b'{') => true,
+        Some(c) if c.is_ascii_alphabetic() || c == b'_' || c == b'$' => {
+            let rest = &text[first.unwrap_or(0)..];
+            let ident = rest
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.'))
+                .count();
+            rest.get(ident..)
+                .is_some_and(|r| r.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'('))
+        }
+        _ => false,
+    }
+}
+
+/// The first bytes of a file (up to `n`).
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn head(path: &Path, n: usize) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(n);
+    File::open(path)?.take(n as u64).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// What a zip archive holds.
+#[derive(Debug, Default)]
+pub struct ZipPlan {
+    /// HAR members to read, by index.
+    pub members: Vec<ZipMember>,
+    /// Members refused, with why (names that escape the archive, encrypted members).
+    pub refused: Vec<(String, String)>,
+    /// Other members not read (Playwright's attached bodies, non-HAR files).
+    pub ignored: usize,
+    /// The archive is a Fiddler session archive (`raw/NN_c.txt`, `raw/NN_s.txt`).
+    pub saz: bool,
+}
+
+/// One member of a zip archive.
+#[derive(Debug, Clone)]
+pub struct ZipMember {
+    /// Index in the archive.
+    pub index: usize,
+    /// Name as stored.
+    pub name: String,
+    /// Compressed size, as the archive says.
+    pub compressed: u64,
+}
+
+fn har_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [".har", ".har.gz", ".zhar", ".har.zst", ".harp"]
+        .iter()
+        .any(|ext| n.ends_with(ext))
+}
+
+/// Lists the HAR members of a zip archive. When members are named like HARs (Playwright
+/// writes `har.har` next to its attached bodies), only those are read; otherwise every
+/// member whose first bytes look like JSON or a compressed stream is. Names that are
+/// absolute or climb out with `..` are refused (harx never writes members to disk, but
+/// such a name marks a hostile archive).
+///
+/// # Errors
+/// When the archive's directory cannot be read.
+pub fn zip_plan(archive: &mut zip::ZipArchive<File>) -> zip::result::ZipResult<ZipPlan> {
+    let mut plan = ZipPlan::default();
+    let mut named = Vec::new();
+    let mut others = Vec::new();
+    let mut raw_sessions = 0;
+    for index in 0..archive.len() {
+        let file = archive.by_index_raw(index)?;
+        if file.is_dir() {
+            continue;
+        }
+        let name = file.name().map_or_else(
+            |_| String::from_utf8_lossy(file.name_raw()).into_owned(),
+            |n| n.into_owned(),
+        );
+        if file.enclosed_name().is_none() {
+            plan.refused.push((
+                name,
+                "member name escapes the archive (absolute or `..`)".to_owned(),
+            ));
+            continue;
+        }
+        if file.encrypted() {
+            plan.refused.push((
+                name,
+                "member is encrypted (password-protected archive)".to_owned(),
+            ));
+            continue;
+        }
+        let lower = name.to_ascii_lowercase();
+        if lower.starts_with("raw/") && (lower.ends_with("_c.txt") || lower.ends_with("_s.txt")) {
+            raw_sessions += 1;
+        }
+        let member = ZipMember {
+            index,
+            name,
+            compressed: file.compressed_size(),
+        };
+        if har_name(&member.name) {
+            named.push(member);
+        } else {
+            others.push(member);
+        }
+    }
+    if raw_sessions > 0 && named.is_empty() {
+        plan.saz = true;
+        return Ok(plan);
+    }
+    if named.is_empty() {
+        for m in others {
+            let mut head = Vec::with_capacity(64);
+            let ok = archive
+                .by_index(m.index)
+                .and_then(|f| Ok(f.take(64).read_to_end(&mut head)?))
+                .is_ok();
+            if ok && looks_like_input(&head) {
+                plan.members.push(m);
+            } else {
+                plan.ignored += 1;
+            }
+        }
+    } else {
+        plan.ignored = others.len();
+        plan.members = named;
+    }
+    Ok(plan)
+}
+
+/// Reads one member of `archive` into a [`Source`], decompressing within `limits` (the
+/// ratio is measured against the member's compressed size).
+///
+/// # Errors
+/// When the member cannot be read, or exceeds the limits.
+pub fn open_member(
+    archive: &mut zip::ZipArchive<File>,
+    member: &ZipMember,
+    limits: &Limits,
+) -> io::Result<Source> {
+    let mut file = archive.by_index(member.index).map_err(io::Error::other)?;
+    Source::from_reader(&mut file, member.compressed.max(1), limits)
+}
