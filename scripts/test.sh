@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: Rust unit + integration tests, then the oracle tests
 # (Python's json module, pyarrow and DuckDB reading harx's output).
-# Needs: cargo; python3 with pytest, pyarrow, duckdb, websocket-client; Debian's chromium
+# Needs: cargo; python3 with pytest, pyarrow, duckdb, websocket-client, moto[server], boto3;
+# Debian's chromium
 # (scripts/setup-test-deps.sh installs them).
 # The HAR corpus is read from $HARX_CORPUS (default ../shared/corpus); tests that need it
 # say SKIPPED when it is absent.
@@ -11,7 +12,7 @@ export HARX_CORPUS="${HARX_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 if [ ! -d "$HARX_CORPUS/real" ]; then
   echo "NOTE: HAR corpus not found at $HARX_CORPUS: corpus tests will be SKIPPED" >&2
 fi
-if ! python3 -c "import pytest, pyarrow, duckdb, websocket" 2>/dev/null || ! command -v chromium >/dev/null 2>&1 || ! command -v gpg >/dev/null 2>&1; then
+if ! python3 -c "import pytest, pyarrow, duckdb, websocket, moto, boto3" 2>/dev/null || ! command -v chromium >/dev/null 2>&1 || ! command -v gpg >/dev/null 2>&1; then
   scripts/setup-test-deps.sh
 fi
 cargo build --locked --bin harx
@@ -21,4 +22,10 @@ else
   cargo test --locked --all-targets
 fi
 cargo test --locked --doc
+# The S3 tests talk to moto's server on 127.0.0.1, started here unless one is given.
+if [ -z "${HARX_S3_ENDPOINT:-}" ]; then
+  eval "$(scripts/s3-local.sh start "${HARX_S3_PORT:-5055}")"
+  trap 'scripts/s3-local.sh stop "${HARX_S3_PORT:-5055}"' EXIT
+fi
+export HARX_S3_ENDPOINT
 HARX_BIN="$PWD/target/debug/harx" python3 -m pytest -q tests/python

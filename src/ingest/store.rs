@@ -115,12 +115,15 @@ impl Store {
         matches!(self, Self::Local { .. })
     }
 
+    /// The object key of `key` under the prefix, taken literally: partition values are
+    /// already percent-encoded, and must not be encoded twice.
     fn object_path(prefix: &str, key: &str) -> ObjectPath {
-        if prefix.is_empty() {
-            ObjectPath::from(key)
+        let full = if prefix.is_empty() {
+            key.to_owned()
         } else {
-            ObjectPath::from(format!("{prefix}/{key}"))
-        }
+            format!("{prefix}/{key}")
+        };
+        ObjectPath::parse(&full).unwrap_or_else(|_| ObjectPath::from(full))
     }
 
     /// The local directory where a file for `key` is written before it is published: the
