@@ -253,6 +253,61 @@ impl Pipeline {
         self.run_source(&source, path, sink, progress)
     }
 
+    /// [`Pipeline::run_file`] for a path that may also be a zip archive (Playwright's
+    /// `.zip`, or HARs zipped together): each HAR member is read in turn into `sink`,
+    /// named `archive.zip!member`. One report per HAR document.
+    ///
+    /// # Errors
+    /// As [`Pipeline::run_file`]; for an archive, the first member that cannot be read.
+    pub fn run_path(
+        &self,
+        path: &Path,
+        sink: &mut dyn Sink,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Vec<FileReport>> {
+        let read_err = |source: std::io::Error| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let head = if path.as_os_str() == "-" {
+            Vec::new()
+        } else {
+            crate::source::inputs::head(path, 8).unwrap_or_default()
+        };
+        if crate::source::Container::sniff(&head) != crate::source::Container::Zip {
+            return self.run_file(path, sink, progress).map(|r| vec![r]);
+        }
+        let file = std::fs::File::open(path).map_err(read_err)?;
+        let mut archive =
+            zip::ZipArchive::new(file).map_err(|e| read_err(std::io::Error::other(e)))?;
+        let plan = crate::source::inputs::zip_plan(&mut archive)
+            .map_err(|e| read_err(std::io::Error::other(e)))?;
+        if plan.saz {
+            return Err(read_err(std::io::Error::other(
+                "a Fiddler session archive (.saz); harx does not read those yet",
+            )));
+        }
+        if let Some((name, why)) = plan.refused.first() {
+            return Err(read_err(std::io::Error::other(format!(
+                "member {name}: {why}"
+            ))));
+        }
+        if plan.members.is_empty() {
+            return Err(read_err(std::io::Error::other("the archive holds no HAR")));
+        }
+        let mut reports = Vec::new();
+        for m in &plan.members {
+            let label = PathBuf::from(format!("{}!{}", path.display(), m.name));
+            let source = crate::source::inputs::open_member(&mut archive, m, &self.config.limits)
+                .map_err(|source| Error::Read {
+                path: label.clone(),
+                source,
+            })?;
+            reports.push(self.run_source(&source, &label, sink, progress)?);
+        }
+        Ok(reports)
+    }
+
     /// The worker pool (callers that run many inputs at once install their work in it,
     /// so files and entries share the same threads).
     pub fn pool(&self) -> &rayon::ThreadPool {

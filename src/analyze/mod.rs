@@ -47,8 +47,8 @@ pub fn scan(
     let mut failed = 0;
     for input in inputs {
         let mut sink = Callback { f: &mut *f };
-        match pipeline.run_file(input, &mut sink, &mut |_, _| {}) {
-            Ok(r) => reports.push(r),
+        match pipeline.run_path(input, &mut sink, &mut |_, _| {}) {
+            Ok(r) => reports.extend(r),
             Err(e @ (crate::error::Error::Read { .. } | crate::error::Error::NotHar { .. }))
                 if inputs.len() > 1 =>
             {

@@ -309,6 +309,13 @@ pub fn dataset_files(root: &Path) -> Result<Vec<DatasetFile>> {
         });
         return Ok(out);
     }
+    // An ingest dataset holds three tables: the views read `entries`.
+    let entries = root.join("entries");
+    let root = if root.join(crate::ingest::store::MANIFEST_DIR).is_dir() && entries.is_dir() {
+        entries.as_path()
+    } else {
+        root
+    };
     walk(root, &mut Vec::new(), &mut out)?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)

@@ -153,14 +153,16 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
                 let _ = std::io::stderr().flush();
             }
         };
-        let result = pipeline.run_file(input, sink.as_mut(), &mut progress);
+        let result = pipeline.run_path(input, sink.as_mut(), &mut progress);
         if show_progress {
             eprint!("\r\x1b[2K");
         }
         match result {
-            Ok(r) => {
-                super::common::report_file(&r, args.quiet, "exported");
-                reports.push(r);
+            Ok(rs) => {
+                for r in rs {
+                    super::common::report_file(&r, args.quiet, "exported");
+                    reports.push(r);
+                }
             }
             Err(e @ (crate::error::Error::Read { .. } | crate::error::Error::NotHar { .. }))
                 if total_files > 1 =>

@@ -83,6 +83,7 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitStatus> {
     let limits = Limits {
         max_bytes: args.max_decompressed_mb.saturating_mul(1024 * 1024),
         max_ratio: args.max_ratio.max(1),
+        ..Limits::default()
     };
     let cfg = IngestConfig {
         dataset: args.dataset.clone(),

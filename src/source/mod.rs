@@ -27,6 +27,8 @@ pub struct Limits {
     pub max_bytes: u64,
     /// Largest ratio of decompressed to compressed size.
     pub max_ratio: u64,
+    /// Decompressed bytes kept in memory before they spill to a temporary file.
+    pub spill_bytes: usize,
 }
 
 impl Default for Limits {
@@ -34,6 +36,7 @@ impl Default for Limits {
         Self {
             max_bytes: 64 * 1024 * 1024 * 1024,
             max_ratio: 250,
+            spill_bytes: SPILL_BYTES,
         }
     }
 }
@@ -88,7 +91,7 @@ impl Source {
             Container::Plain => Ok(Self::Mapped(mapped)),
             Container::Zip => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "is a zip archive; `harx export` and `harx ingest` read its HAR members",
+                "is a zip archive (read its HAR members with `harx export` or `harx ingest`)",
             )),
             c => decompress(c, mapped.bytes(), meta.len(), limits),
         }
@@ -216,6 +219,7 @@ struct Spool {
     max_bytes: u64,
     max_ratio_bytes: u64,
     max_ratio: u64,
+    spill: usize,
 }
 
 impl Spool {
@@ -229,6 +233,7 @@ impl Spool {
                 .saturating_mul(limits.max_ratio)
                 .max(RATIO_FLOOR),
             max_ratio: limits.max_ratio,
+            spill: limits.spill_bytes,
         }
     }
 
@@ -265,7 +270,7 @@ impl Write for Spool {
             ));
         }
         self.len = len;
-        if self.file.is_none() && self.mem.len() + buf.len() > SPILL_BYTES {
+        if self.file.is_none() && self.mem.len() + buf.len() > self.spill {
             let mut w = io::BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
             w.write_all(&self.mem)?;
             self.mem = Vec::new();
@@ -292,5 +297,60 @@ pub fn bom_len(buf: &[u8]) -> usize {
         3
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let _ = e.write_all(data);
+        e.finish().unwrap_or_default()
+    }
+
+    #[test]
+    fn large_decompressed_inputs_spill_to_a_mapped_file() {
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let small = Limits {
+            spill_bytes: 1 << 20,
+            ..Limits::default()
+        };
+        let z = gz(&data);
+        let len = z.len() as u64;
+        let s = Source::from_bytes(z.clone(), len, &small).expect("decompress");
+        assert!(matches!(s, Source::Mapped(_)));
+        assert_eq!(s.bytes(), &data[..]);
+        let s = Source::from_bytes(z, len, &Limits::default()).expect("decompress");
+        assert!(matches!(s, Source::Owned(_)));
+        assert_eq!(s.bytes(), &data[..]);
+    }
+
+    fn error_of(r: io::Result<Source>) -> String {
+        match r {
+            Ok(s) => format!("decompressed {} bytes", s.bytes().len()),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn bombs_hit_the_caps() {
+        let zeros = vec![0u8; 40 << 20];
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let _ = e.write_all(&zeros);
+        let z = e.finish().unwrap_or_default();
+        let len = z.len() as u64;
+        assert!(len * 250 < 40 << 20, "test input compresses {len}");
+        let e = error_of(Source::from_bytes(z.clone(), len, &Limits::default()));
+        assert!(e.contains("ratio cap"), "{e}");
+        let capped = Limits {
+            max_bytes: 1 << 20,
+            max_ratio: u64::MAX,
+            ..Limits::default()
+        };
+        let e = error_of(Source::from_bytes(z, len, &capped));
+        assert!(e.contains("size cap"), "{e}");
     }
 }

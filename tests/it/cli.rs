@@ -105,3 +105,80 @@ fn empty_input_is_an_error_naming_the_file() {
         "{err}"
     );
 }
+
+/// Rows of `harx export FILE -o - --format ndjson`, as `(source_file, url)`.
+fn export_rows(input: &std::path::Path) -> Vec<(String, String)> {
+    let out = harx()
+        .arg("export")
+        .arg(input)
+        .args(["-o", "-", "--format", "ndjson", "-q"])
+        .output()
+        .expect("export");
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        input.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
+            (
+                v["source_file"].as_str().unwrap_or("").to_owned(),
+                v["url"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_container_gives_the_plain_file_rows() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let har = dir.path().join("g.har");
+    let st = harx()
+        .args(["gen", "--entries", "40", "--seed", "5", "-o"])
+        .arg(&har)
+        .status()
+        .expect("gen");
+    assert!(st.success());
+    let raw = std::fs::read(&har).expect("read");
+    let urls = |rows: Vec<(String, String)>| rows.into_iter().map(|r| r.1).collect::<Vec<_>>();
+    let want = urls(export_rows(&har));
+    assert_eq!(want.len(), 40);
+
+    let gz = dir.path().join("g.har.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&raw).expect("gz");
+    std::fs::write(&gz, e.finish().expect("gz")).expect("write");
+    let zhar = dir.path().join("g.zhar");
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&raw).expect("zlib");
+    std::fs::write(&zhar, e.finish().expect("zlib")).expect("write");
+    let zst = dir.path().join("g.har.zst");
+    std::fs::write(&zst, zstd::encode_all(&raw[..], 3).expect("zstd")).expect("write");
+    // Names say nothing: containers are told by their magic bytes.
+    let disguised = dir.path().join("capture.bin");
+    std::fs::copy(&zst, &disguised).expect("copy");
+    for input in [&gz, &zhar, &zst, &disguised] {
+        assert_eq!(urls(export_rows(input)), want, "{}", input.display());
+    }
+
+    // A Playwright-style zip: har.har next to attached bodies, which are not HARs.
+    let zip_path = dir.path().join("trace.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).expect("zip"));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    z.start_file("har.har", opts).expect("zip");
+    z.write_all(&raw).expect("zip");
+    z.start_file("0a1b2c.json", opts).expect("zip");
+    z.write_all(b"{\"body\": 1}").expect("zip");
+    z.finish().expect("zip");
+    let rows = export_rows(&zip_path);
+    assert!(
+        rows.iter().all(|r| r.0.ends_with("trace.zip!har.har")),
+        "{rows:?}"
+    );
+    assert_eq!(urls(rows), want);
+}

@@ -319,3 +319,16 @@ def test_duckdb_ddl_reads_the_dataset(mixed, tmp_path):
         text = run_harx("schema", "--ddl", engine, "--dataset", "s3://b/p").stdout
         for c in cols:
             assert c in text, (engine, c)
+
+
+def test_stats_reads_the_entries_of_a_dataset(mixed, tmp_path):
+    root, docs = mixed
+    ds = tmp_path / "ds"
+    ingest(root, "--dataset", ds, "--tenant-from", r"cases/(?P<tenant>[^/]+)/")
+    out = json.loads(run_harx("stats", ds, "--by", "tenant", "--format", "json").stdout)
+    rows = out["groups"] if isinstance(out, dict) else out
+    got = {r["tenant"]: r["count"] for r in rows}
+    want = collections.Counter()
+    for (t, _), (n, _) in expected(docs).items():
+        want[t] += n
+    assert got == dict(want)
