@@ -48,6 +48,8 @@ pub struct PipelineConfig {
     pub hash: bool,
     /// Decompression caps.
     pub limits: crate::source::Limits,
+    /// Password of Fiddler archives.
+    pub saz_password: Option<String>,
 }
 
 impl Default for PipelineConfig {
@@ -59,6 +61,7 @@ impl Default for PipelineConfig {
             window_bytes: DEFAULT_WINDOW_BYTES,
             hash: false,
             limits: crate::source::Limits::default(),
+            saz_password: None,
         }
     }
 }
@@ -218,6 +221,7 @@ struct TaskOutput {
     batch: Option<RecordBatch>,
     faults: Vec<(usize, EntryFault)>,
     repaired: usize,
+    found: Vec<(usize, String)>,
 }
 
 impl Pipeline {
@@ -283,9 +287,17 @@ impl Pipeline {
         let plan = crate::source::inputs::zip_plan(&mut archive)
             .map_err(|e| read_err(std::io::Error::other(e)))?;
         if plan.saz {
-            return Err(read_err(std::io::Error::other(
-                "a Fiddler session archive (.saz); harx does not read those yet",
-            )));
+            let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            let (source, _) = crate::source::inputs::open_saz(
+                &mut archive,
+                len,
+                &self.saz_options(),
+                &self.config.limits,
+            )
+            .map_err(read_err)?;
+            return self
+                .run_source(&source, path, sink, progress)
+                .map(|r| vec![r]);
         }
         if let Some((name, why)) = plan.refused.first() {
             return Err(read_err(std::io::Error::other(format!(
@@ -306,6 +318,14 @@ impl Pipeline {
             reports.push(self.run_source(&source, &label, sink, progress)?);
         }
         Ok(reports)
+    }
+
+    /// How Fiddler archives are read with this configuration.
+    pub fn saz_options(&self) -> crate::source::saz::SazOptions {
+        crate::source::saz::SazOptions {
+            bodies: self.config.parse.bodies,
+            password: self.config.saz_password.clone(),
+        }
     }
 
     /// The worker pool (callers that run many inputs at once install their work in it,
@@ -342,9 +362,16 @@ impl Pipeline {
         let layout = split::locate(body).map_err(|e| not_har(e.offset + bom, e.message))?;
         let shift = |r: Option<std::ops::Range<usize>>| r.map(|r| r.start + bom..r.end + bom);
         let producer = shift(layout.creator.clone()).and_then(|r| producer_of(&buf[r]));
-        let page_list = shift(layout.pages.clone())
+        let mut page_list = shift(layout.pages.clone())
             .map(|r| pages_of(&buf[r]))
             .unwrap_or_default();
+        if self.config.parse.sanitize {
+            for p in &mut page_list {
+                if let Some(t) = crate::parse::redact_title(&p.title) {
+                    p.title = t;
+                }
+            }
+        }
         let pages: HashMap<String, String> = page_list
             .iter()
             .map(|p| (p.id.clone(), p.title.clone()))
@@ -370,6 +397,7 @@ impl Pipeline {
         let additive =
             crate::har::timings::producer_ssl_additive(producer.as_deref().unwrap_or(""));
         let mut hasher = Sha256::new();
+        let mut propagator = crate::transform::propagate::Propagator::default();
         let mut hashed = 0usize;
         let mut spans: Vec<EntrySpan> = Vec::new();
         let mut longs: Vec<LongString> = Vec::new();
@@ -437,6 +465,7 @@ impl Pipeline {
                                             .flatten(),
                                         faults,
                                         repaired: parser.repaired - before,
+                                        found: std::mem::take(&mut parser.found),
                                     }
                                 })
                             })
@@ -470,6 +499,14 @@ impl Pipeline {
                 }
                 if let Some(batch) = out.batch {
                     report.entries += batch.num_rows();
+                    if config.parse.sanitize {
+                        // Later occurrences of secrets found in this or earlier entries.
+                        propagator.add(out.found);
+                        if let Some(b) = propagator.apply(&batch)? {
+                            sink.write(&b)?;
+                            continue;
+                        }
+                    }
                     sink.write(&batch)?;
                 }
             }

@@ -21,6 +21,14 @@ pub struct ReadArgs {
     /// Show secret values (cookies, tokens, passwords). Off by default.
     #[arg(long)]
     pub no_sanitize: bool,
+    /// Password of password-protected Fiddler archives (.saz).
+    #[arg(
+        long,
+        env = "HARX_SAZ_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    pub saz_password: Option<String>,
 }
 
 impl ReadArgs {
@@ -77,6 +85,7 @@ impl ReadArgs {
             on_error: OnError::Skip,
             parse,
             limits,
+            saz_password: self.saz_password.clone(),
             ..PipelineConfig::default()
         };
         Pipeline::new(config).context("starting worker threads")

@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand.
 
 pub mod common;
+pub mod convert;
 pub mod diff;
 pub mod export;
 pub mod find;
@@ -57,6 +58,8 @@ pub enum Command {
     /// Print the DDL an engine (DuckDB, Spark, Trino, Athena, BigQuery) needs to read a
     /// dataset.
     Schema(schema::SchemaArgs),
+    /// Convert a Fiddler session archive (.saz) to a HAR 1.2 file.
+    Convert(convert::ConvertArgs),
     /// Sanitize a HAR: redact cookies, tokens, passwords and keys, byte for byte
     /// otherwise; or --verify that none remain.
     Sanitize(sanitize::SanitizeArgs),
@@ -84,6 +87,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Export(args) => export::run(&args),
         Command::Ingest(args) => ingest::run(&args),
         Command::Schema(args) => schema::run(&args),
+        Command::Convert(args) => convert::run(&args),
         Command::Sanitize(args) => sanitize::run(&args),
         Command::Summary(args) => summary::run(&args),
         Command::Find(args) => find::run(&args),

@@ -63,7 +63,7 @@ impl Default for IngestConfig {
             target_file_bytes: 256 * 1024 * 1024,
             group_bytes: 4 * 1024 * 1024 * 1024,
             group_files: 10_000,
-            memory_budget: 256 * 1024 * 1024,
+            memory_budget: 96 * 1024 * 1024,
             limits: Limits::default(),
             sanitized: true,
             break_lock: false,
@@ -369,6 +369,13 @@ impl Progress {
 fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
+    let meta = f.metadata()?;
+    if meta.is_file() && meta.len() > 0 {
+        // Mapped: no copy through a buffer; the mapping goes when it is dropped.
+        let map = crate::source::MappedFile::open(&f)?;
+        h.update(map.bytes());
+        return Ok(format!("{:x}", h.finalize()));
+    }
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = f.read(&mut buf)?;
@@ -468,6 +475,7 @@ fn process(
     let container = Container::sniff(&head);
     let mut run_doc = |member: Option<String>,
                        source: std::result::Result<Source, String>,
+                       container_name: &str,
                        out: &mut Processed|
      -> Result<()> {
         let doc_label = match &member {
@@ -514,7 +522,7 @@ fn process(
                     member,
                     sha256: Some(sha.clone()),
                     size_bytes: i64::try_from(source.bytes().len()).ok(),
-                    container: Some(container.name().to_owned()),
+                    container: Some(container_name.to_owned()),
                     producer: rep.producer.clone(),
                     status: "ingested",
                     error: None,
@@ -561,11 +569,13 @@ fn process(
                     None,
                     format!("not a readable zip archive: {e}"),
                 )),
-                Ok(plan) if plan.saz => out.rows.push(failed_row(
-                    &label,
-                    None,
-                    "a Fiddler session archive (.saz); harx does not read those yet".to_owned(),
-                )),
+                Ok(plan) if plan.saz => {
+                    let src =
+                        inputs::open_saz(&mut archive, size, &pipeline.saz_options(), &cfg.limits)
+                            .map(|(s, _)| s)
+                            .map_err(|e| e.to_string());
+                    run_doc(None, src, "saz", &mut out)?;
+                }
                 Ok(plan) => {
                     for (name, why) in plan.refused {
                         out.rows.push(failed_row(&label, Some(&name), why));
@@ -581,7 +591,7 @@ fn process(
                         let src = inputs::open_member(&mut archive, m, &cfg.limits)
                             .map_err(|e| e.to_string());
                         // One member in memory (or spooled) at a time.
-                        run_doc(Some(m.name.clone()), src, &mut out)?;
+                        run_doc(Some(m.name.clone()), src, "zip", &mut out)?;
                     }
                 }
             },
@@ -595,7 +605,7 @@ fn process(
             None => Source::open_with(path, &cfg.limits),
         }
         .map_err(|e| e.to_string());
-        run_doc(None, src, &mut out)?;
+        run_doc(None, src, container.name(), &mut out)?;
     }
     if any_ok {
         out.input = Some(InputRecord {

@@ -64,7 +64,7 @@ pub fn encode_value(v: &str) -> String {
     if v.is_empty() {
         return NULL_PARTITION.to_owned();
     }
-    let mut out = String::with_capacity(v.len());
+    let mut out: Vec<u8> = Vec::with_capacity(v.len());
     for b in v.bytes() {
         let escape = b < 0x20
             || b == 0x7f
@@ -91,14 +91,14 @@ pub fn encode_value(v: &str) -> String {
                     | b'^'
             );
         if escape {
-            out.push_str(&format!("%{b:02X}"));
+            out.extend_from_slice(format!("%{b:02X}").as_bytes());
         } else {
-            out.push(b as char);
+            out.push(b);
         }
     }
-    // Multi-byte UTF-8 passes through unchanged: the bytes above are ASCII, and a
-    // UTF-8 sequence never contains an ASCII byte.
-    String::from_utf8(out.into_bytes()).unwrap_or_default()
+    // Multi-byte UTF-8 passes through unchanged: the bytes escaped above are ASCII, and
+    // a UTF-8 sequence never contains an ASCII byte.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// `YYYY-MM-DD` (UTC) of a timestamp in microseconds; [`NULL_PARTITION`] when absent.

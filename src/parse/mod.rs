@@ -53,11 +53,8 @@ impl Default for ParseConfig {
 /// SSE, tokens) over the exported bodies. Propagation of secrets across entries is
 /// `harx sanitize`'s; here each body is judged on its own.
 fn sanitize_bodies(row: &mut EntryRow<'_>) {
-    use crate::sanitize::engine::{Policy, sanitize_body};
-    use crate::sanitize::rules::Rules;
-    use std::sync::OnceLock;
-    static RULES: OnceLock<Option<Rules>> = OnceLock::new();
-    let Some(rules) = RULES.get_or_init(|| Rules::load(None).ok()).as_ref() else {
+    use crate::sanitize::engine::{Policy, sanitize_body_found};
+    let Some(rules) = builtin_rules() else {
         // The built-in rules always load; should they not, no body leaves unredacted.
         row.request_body = row
             .request_body
@@ -73,8 +70,9 @@ fn sanitize_bodies(row: &mut EntryRow<'_>) {
         rules,
         key: [0; 32],
     };
+    let request_mime = row.request_mime.as_deref().unwrap_or("").to_owned();
     if let Some(b) = &row.request_body
-        && let Some(n) = sanitize_body(&policy, b, "", false)
+        && let Some(n) = sanitize_body_found(&policy, b, &request_mime, false, &mut row.found)
     {
         row.request_body = Some(Cow::Owned(n));
     }
@@ -84,9 +82,71 @@ fn sanitize_bodies(row: &mut EntryRow<'_>) {
         .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
     let mime = row.mime_type.as_deref().unwrap_or("").to_owned();
     if let Some(b) = &row.response_body
-        && let Some(n) = sanitize_body(&policy, b, &mime, base64)
+        && let Some(n) = sanitize_body_found(&policy, b, &mime, base64, &mut row.found)
     {
         row.response_body = Some(Cow::Owned(n));
+    }
+}
+
+/// A page title as the output may show it: secret URL parameters (titles are often the
+/// page's URL), token patterns and secret `name=value` pairs redacted.
+pub fn redact_title(title: &str) -> Option<String> {
+    let after_url = match redact::url(title) {
+        Cow::Owned(o) => Some(o),
+        Cow::Borrowed(_) => None,
+    };
+    let cur = after_url.as_deref().unwrap_or(title);
+    let rules = builtin_rules()?;
+    let policy = crate::sanitize::engine::Policy {
+        rules,
+        key: [0; 32],
+    };
+    crate::sanitize::engine::redact_text(&policy, cur, true, &mut Vec::new()).or(after_url)
+}
+
+/// The sanitizer's built-in rules, loaded once.
+fn builtin_rules() -> Option<&'static crate::sanitize::rules::Rules> {
+    use std::sync::OnceLock;
+    static RULES: OnceLock<Option<crate::sanitize::rules::Rules>> = OnceLock::new();
+    RULES
+        .get_or_init(|| crate::sanitize::rules::Rules::load(None).ok())
+        .as_ref()
+}
+
+/// Runs the sanitizer's token patterns (JWT, JWE, cloud and vendor keys) over the strings
+/// that reach the output besides bodies: header values, URLs (and so path and query),
+/// the redirect URL; and, as free text, the error and status texts (also secret
+/// `name=value` pairs there). Names, credential headers and secret parameters were
+/// handled by the header and URL rules already.
+fn redact_tokens(row: &mut EntryRow<'_>) {
+    use crate::sanitize::engine::{Policy, redact_text};
+    let Some(rules) = builtin_rules() else {
+        return;
+    };
+    let policy = Policy {
+        rules,
+        key: [0; 32],
+    };
+    let found = &mut row.found;
+    let mut fix = |v: &mut Option<Cow<'_, str>>, free: bool| {
+        if let Some(s) = v.as_deref()
+            && let Some(n) = redact_text(&policy, s, free, found)
+        {
+            *v = Some(Cow::Owned(n));
+        }
+    };
+    fix(&mut row.url, false);
+    fix(&mut row.redirect_url, false);
+    fix(&mut row.error, true);
+    fix(&mut row.status_text, true);
+    for (_, value) in row
+        .request_headers
+        .iter_mut()
+        .chain(row.response_headers.iter_mut())
+    {
+        if let Some(n) = redact_text(&policy, value, false, &mut row.found) {
+            *value = Cow::Owned(n);
+        }
     }
 }
 
@@ -122,6 +182,9 @@ pub struct EntryParser {
     tape: Option<Tape<'static>>,
     /// Entries that needed a lossy repair (lone surrogates, invalid UTF-8).
     pub repaired: usize,
+    /// Secret values redacted so far, with their entry index (drained by the pipeline
+    /// for propagation).
+    pub found: Vec<(usize, String)>,
     header_classes: redact::HeaderClassCache,
 }
 
@@ -211,6 +274,7 @@ impl EntryParser {
             tape: Some(Tape::null().reset()),
             repaired: 0,
             header_classes: redact::HeaderClassCache::default(),
+            found: Vec::new(),
         }
     }
 
@@ -289,9 +353,14 @@ impl EntryParser {
                 span,
                 &root,
             );
+            if config.sanitize {
+                redact_tokens(&mut row);
+            }
             if config.bodies && config.sanitize && config.sanitize_bodies {
                 sanitize_bodies(&mut row);
             }
+            let index = span.index;
+            self.found.extend(row.found.drain(..).map(|v| (index, v)));
             out.append(file, &row);
             Ok(())
         } else {
@@ -417,12 +486,32 @@ fn extract<'i>(
     row
 }
 
+/// A redaction marker that keeps the redacted value for propagation.
+fn keeper(found: &mut Vec<String>) -> impl FnMut(&str) -> String + '_ {
+    move |v: &str| {
+        if v.len() >= crate::sanitize::known::ANCHOR {
+            found.push(v.to_owned());
+        }
+        redact::REDACTED.to_owned()
+    }
+}
+
+/// [`redact::url_cow`], keeping what it redacts in `found`.
+fn url_found<'i>(u: Cow<'i, str>, found: &mut Vec<String>) -> Cow<'i, str> {
+    let redacted = match redact::url_with(&u, &mut keeper(found)) {
+        Cow::Owned(o) => Some(o),
+        Cow::Borrowed(_) => None,
+    };
+    redacted.map_or(u, Cow::Owned)
+}
+
 fn headers<'i>(
     st: &Strings<'i, '_>,
     config: &ParseConfig,
     cache: &mut redact::HeaderClassCache,
     v: &Value<'_, 'i>,
     out: &mut Vec<(Cow<'i, str>, Cow<'i, str>)>,
+    found: &mut Vec<String>,
 ) {
     let Some(arr) = v.as_array() else { return };
     out.reserve(arr.len());
@@ -440,7 +529,7 @@ fn headers<'i>(
         let name = name.unwrap_or_default();
         let value = value.unwrap_or_default();
         let value = if config.sanitize {
-            redact::redact_header(cache.get(&name), value)
+            redact::redact_header_with(cache.get(&name), value, &mut keeper(found))
         } else {
             value
         };
@@ -463,17 +552,25 @@ fn request<'i>(
             "url" => {
                 row.url = st.get(&x).map(|u| {
                     if config.sanitize {
-                        redact::url_cow(u)
+                        url_found(u, &mut row.found)
                     } else {
                         u
                     }
                 });
             }
             "httpVersion" => version = non_empty(st.text(&x)),
-            "headers" => headers(st, config, cache, &x, &mut row.request_headers),
+            "headers" => headers(
+                st,
+                config,
+                cache,
+                &x,
+                &mut row.request_headers,
+                &mut row.found,
+            ),
             "headersSize" => row.sizes[0] = size(st.num(&x)),
             "postData" if config.bodies => {
                 row.request_body = x.get("text").and_then(|t| st.get(&t));
+                row.request_mime = x.get("mimeType").and_then(|t| st.text(&t));
             }
             "bodySize" => row.sizes[1] = size(st.num(&x)),
             _ => {}
@@ -511,14 +608,21 @@ fn response<'i>(
                     row.http_version_raw = version;
                 }
             }
-            "headers" => headers(st, config, cache, &x, &mut row.response_headers),
+            "headers" => headers(
+                st,
+                config,
+                cache,
+                &x,
+                &mut row.response_headers,
+                &mut row.found,
+            ),
             "headersSize" => row.sizes[2] = size(st.num(&x)),
             "bodySize" => row.sizes[3] = size(st.num(&x)),
             "_transferSize" => transfer = size(st.num(&x)),
             "redirectURL" => {
                 row.redirect_url = non_empty(st.get(&x)).map(|u| {
                     if config.sanitize {
-                        redact::url_cow(u)
+                        url_found(u, &mut row.found)
                     } else {
                         u
                     }

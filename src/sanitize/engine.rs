@@ -799,21 +799,97 @@ fn attr<'t>(tag: &'t str, name: &str) -> Option<(Range<usize>, &'t str)> {
 /// Sanitizes one body outside a HAR walk (`export --bodies`): the body rules and token
 /// patterns, no propagation. `None` when nothing changed.
 pub fn sanitize_body(policy: &Policy<'_>, text: &str, mime: &str, base64: bool) -> Option<String> {
+    sanitize_body_found(policy, text, mime, base64, &mut Vec::new())
+}
+
+/// [`sanitize_body`], adding the secret values it redacted to `found`.
+pub fn sanitize_body_found(
+    policy: &Policy<'_>,
+    text: &str,
+    mime: &str,
+    base64: bool,
+    found: &mut Vec<String>,
+) -> Option<String> {
+    let (out, mut f) = sanitize_body_walk(policy, text, mime, base64);
+    found.append(&mut f);
+    out
+}
+
+fn sanitize_body_walk(
+    policy: &Policy<'_>,
+    text: &str,
+    mime: &str,
+    base64: bool,
+) -> (Option<String>, Vec<String>) {
     static EMPTY: std::sync::OnceLock<Known> = std::sync::OnceLock::new();
     let known = EMPTY.get_or_init(Known::default);
     let mut w = Walk::new(policy, known, 0);
     w.set_loc("body");
     if base64 {
         if binary_mime(mime) {
-            return None;
+            return (None, Vec::new());
         }
-        let s = String::from_utf8(crate::transform::base64::decode(text)?).ok()?;
-        let t = w.body_text(&s, mime, true)?;
-        return Some(crate::transform::base64::encode(t.as_bytes()));
+        let Some(s) =
+            crate::transform::base64::decode(text).and_then(|b| String::from_utf8(b).ok())
+        else {
+            return (None, Vec::new());
+        };
+        let out = w
+            .body_text(&s, mime, true)
+            .map(|t| crate::transform::base64::encode(t.as_bytes()));
+        return (out, std::mem::take(&mut w.found));
     }
     let new = w.body_text(text, mime, false);
     let cur = new.as_deref().unwrap_or(text);
-    w.tokens(cur).or(new)
+    let out = w.tokens(cur).or(new);
+    (out, std::mem::take(&mut w.found))
+}
+
+/// Token patterns (JWT, JWE, vendor keys, the rules file's patterns) in one string outside
+/// a HAR walk: a header value or a URL as `export` writes it; with `free_text`, also
+/// secret `name=value` pairs (error texts). `None` when nothing changed.
+pub fn redact_text(
+    policy: &Policy<'_>,
+    text: &str,
+    free_text: bool,
+    found: &mut Vec<String>,
+) -> Option<String> {
+    if !free_text {
+        return tokens_only(policy, text, found);
+    }
+    let rules = policy.rules;
+    if !rules.text_pairs.is_match(text) && !rules.token_set.is_match(text) {
+        return None;
+    }
+    static EMPTY: std::sync::OnceLock<Known> = std::sync::OnceLock::new();
+    let known = EMPTY.get_or_init(Known::default);
+    let mut w = Walk::new(policy, known, 0);
+    w.set_loc("text");
+    let out = w.tokens(text);
+    found.append(&mut w.found);
+    out
+}
+
+fn tokens_only(policy: &Policy<'_>, s: &str, found: &mut Vec<String>) -> Option<String> {
+    let rules = policy.rules;
+    let hits = rules.token_set.matches(s);
+    if !hits.matched_any() {
+        return None;
+    }
+    let mut cur = s.to_owned();
+    for (i, (_, re)) in rules.tokens.iter().enumerate() {
+        if hits.matched(i) {
+            for m in re.find_iter(&cur) {
+                if !is_marker(m.as_str()) && m.len() >= rules.min_propagation {
+                    found.push(m.as_str().to_owned());
+                }
+            }
+            cur = re
+                .replace_all(&cur, crate::transform::redact::REDACTED)
+                .into_owned();
+        }
+    }
+    Some(cur)
 }
 
 /// Applies sorted, non-overlapping edits to `text`.

@@ -223,6 +223,12 @@ pub struct EntryRow<'a> {
     pub redirect_url: Option<Cow<'a, str>>,
     /// `request.postData.text` (only with `--bodies`).
     pub request_body: Option<Cow<'a, str>>,
+    /// `request.postData.mimeType` (only with `--bodies`; read by the body rules, not a
+    /// column).
+    pub request_mime: Option<Cow<'a, str>>,
+    /// Secret values redacted from this entry (not a column): later occurrences anywhere
+    /// in the file are redacted too.
+    pub found: Vec<String>,
     /// `response.content.text` (only with `--bodies`).
     pub response_body: Option<Cow<'a, str>>,
     /// `response.content.encoding` (only with `--bodies`).

@@ -209,16 +209,18 @@ pub fn zip_plan(archive: &mut zip::ZipArchive<File>) -> zip::result::ZipResult<Z
             ));
             continue;
         }
+        let lower = name.to_ascii_lowercase();
+        if lower.starts_with("raw/") && (lower.ends_with("_c.txt") || lower.ends_with("_s.txt")) {
+            // Fiddler's members; a password-protected SAZ is opened by the SAZ reader.
+            raw_sessions += 1;
+            continue;
+        }
         if file.encrypted() {
             plan.refused.push((
                 name,
                 "member is encrypted (password-protected archive)".to_owned(),
             ));
             continue;
-        }
-        let lower = name.to_ascii_lowercase();
-        if lower.starts_with("raw/") && (lower.ends_with("_c.txt") || lower.ends_with("_s.txt")) {
-            raw_sessions += 1;
         }
         let member = ZipMember {
             index,
@@ -233,6 +235,7 @@ pub fn zip_plan(archive: &mut zip::ZipArchive<File>) -> zip::result::ZipResult<Z
     }
     if raw_sessions > 0 && named.is_empty() {
         plan.saz = true;
+        plan.refused.clear();
         return Ok(plan);
     }
     if named.is_empty() {
@@ -267,4 +270,19 @@ pub fn open_member(
 ) -> io::Result<Source> {
     let mut file = archive.by_index(member.index).map_err(io::Error::other)?;
     Source::from_reader(&mut file, member.compressed.max(1), limits)
+}
+
+/// Reads a Fiddler archive (already told apart by [`zip_plan`]) as one HAR document.
+///
+/// # Errors
+/// When the archive cannot be read (a password is needed or wrong) or exceeds `limits`.
+pub fn open_saz(
+    archive: &mut zip::ZipArchive<File>,
+    archive_len: u64,
+    opts: &super::saz::SazOptions,
+    limits: &Limits,
+) -> io::Result<(Source, super::saz::SazStats)> {
+    Source::from_writer(archive_len.max(1), limits, |w| {
+        super::saz::to_har(archive, opts, limits.max_bytes, w)
+    })
 }

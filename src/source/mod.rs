@@ -7,6 +7,7 @@
 
 pub mod inputs;
 mod mmap;
+pub mod saz;
 
 pub use mmap::MappedFile;
 
@@ -126,6 +127,27 @@ impl Source {
             Container::Plain | Container::Zip => Ok(inner),
             c => decompress(c, inner.bytes(), compressed_len, limits),
         }
+    }
+
+    /// An input produced by `write` (a converted archive), spooled like decompressed
+    /// data: in memory while small, else in a mapped temporary file.
+    ///
+    /// # Errors
+    /// When `write` fails or the output exceeds `limits` (measured against
+    /// `compressed_len`).
+    pub fn from_writer<T>(
+        compressed_len: u64,
+        limits: &Limits,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<T>,
+    ) -> io::Result<(Self, T)> {
+        let mut spool = Spool::new(compressed_len, limits);
+        let t = {
+            let mut w = io::BufWriter::with_capacity(1 << 16, &mut spool);
+            let t = write(&mut w)?;
+            w.flush()?;
+            t
+        };
+        Ok((spool.finish()?, t))
     }
 
     /// All bytes of the input.

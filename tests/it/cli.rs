@@ -182,3 +182,81 @@ fn every_container_gives_the_plain_file_rows() {
     );
     assert_eq!(urls(rows), want);
 }
+
+fn saz_with(path: &std::path::Path, opts: zip::write::SimpleFileOptions) {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).expect("saz"));
+    z.start_file("raw/01_c.txt", opts).expect("saz");
+    z.write_all(b"GET http://example.com/a HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        .expect("saz");
+    z.start_file("raw/01_s.txt", opts).expect("saz");
+    z.write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
+        .expect("saz");
+    z.finish().expect("saz");
+}
+
+#[test]
+fn password_protected_saz_needs_the_password() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, opts) in [
+        (
+            "aes.saz",
+            base.with_aes_encryption(zip::AesMode::Aes256, "s3cret"),
+        ),
+        ("zipcrypto.saz", {
+            use zip::unstable::write::FileOptionsExt;
+            base.with_deprecated_encryption(b"s3cret")
+                .expect("zipcrypto")
+        }),
+    ] {
+        let saz = dir.path().join(name);
+        saz_with(&saz, opts);
+        let out = dir.path().join(format!("{name}.har"));
+        let run = |password: Option<&str>| {
+            let mut c = harx();
+            c.arg("convert").arg(&saz).arg("-o").arg(&out);
+            c.env_remove("HARX_SAZ_PASSWORD");
+            if let Some(p) = password {
+                c.args(["--saz-password", p]);
+            }
+            c.output().expect("convert")
+        };
+        let none = run(None);
+        assert_eq!(none.status.code(), Some(1), "{name}");
+        let err = String::from_utf8_lossy(&none.stderr);
+        assert!(
+            err.contains("password-protected") && err.contains(name),
+            "{err}"
+        );
+        assert!(!out.exists());
+        let wrong = run(Some("nope"));
+        assert_eq!(wrong.status.code(), Some(1), "{name}");
+        let err = String::from_utf8_lossy(&wrong.stderr);
+        assert!(
+            err.contains("wrong password") || err.contains("password"),
+            "{err}"
+        );
+        assert!(!err.contains("s3cret") && !err.contains("nope"), "{err}");
+        let ok = run(Some("s3cret"));
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        let har: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&out).expect("har")).expect("json");
+        assert_eq!(har["log"]["entries"][0]["response"]["status"], 204);
+        // Export reads it too, with the password from the environment.
+        let exp = harx()
+            .arg("export")
+            .arg(&saz)
+            .args(["-o", "-", "--format", "ndjson", "-q"])
+            .env("HARX_SAZ_PASSWORD", "s3cret")
+            .output()
+            .expect("export");
+        assert!(exp.status.success());
+        assert_eq!(String::from_utf8_lossy(&exp.stdout).lines().count(), 1);
+    }
+}

@@ -392,3 +392,34 @@ def test_encrypt_original(secrets, tmp_path):
     assert stat.S_IMODE(enc.stat().st_mode) == 0o600
     plain = subprocess.run(["gpg", "--batch", "--decrypt", str(enc)], check=True, env=env, capture_output=True).stdout
     assert plain == original
+
+
+def test_export_and_ingest_apply_the_sanitizer_everywhere(secrets, tmp_path):
+    """The same rules run inside export and ingest: header values, URLs, error texts and
+    bodies, token patterns, and later occurrences of a value found secret earlier (the
+    beacon body echoing entry 0's cookie)."""
+    import pyarrow.parquet as pq
+    out = tmp_path / "e.parquet"
+    run_harx("export", secrets, "-o", out, "--bodies", "-q")
+    ds = tmp_path / "ds"
+    run_harx("ingest", secrets, "--dataset", ds, "-q")
+    texts = [json.dumps(pq.read_table(out).to_pylist(), default=str)]
+    for f in sorted(ds.rglob("*.parquet")):
+        texts.append(json.dumps(pq.read_table(f).to_pylist(), default=str))
+    for text in texts:
+        for name, value in CANARIES.items():
+            for v in variants(value):
+                assert v not in text, f"canary {name} reached Parquet"
+        for s in (JWT, JWE):
+            assert s not in text
+    rows = pq.read_table(out).to_pylist()
+    assert rows[0]["tracking_id"] == "TRACK-0001-keep"
+    assert rows[0]["status"] == 400 and rows[0]["wait_ms"] == 10
+    assert "page=2" in rows[0]["url"] and "keyboard=qwerty" in rows[0]["url"]
+    beacon = json.loads(rows[2]["request_body"])
+    assert beacon["echo"] == "cookie was [REDACTED]" and beacon["event"] == "load"
+    # --no-sanitize keeps everything, and says so.
+    raw = tmp_path / "raw.parquet"
+    run_harx("export", secrets, "-o", raw, "--bodies", "--no-sanitize", "-q")
+    assert CANARIES["cookie"] in json.dumps(pq.read_table(raw).to_pylist(), default=str)
+    assert pq.read_metadata(raw).metadata[b"harx.sanitized"] == b"false"

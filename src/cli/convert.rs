@@ -1,0 +1,92 @@
+//! `harx convert`: a Fiddler session archive (.saz) to a HAR 1.2 file.
+
+use super::ExitStatus;
+use crate::sink::AtomicFile;
+use crate::source::saz::{SazOptions, to_har};
+use anyhow::Context;
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `harx convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The Fiddler archive (.saz).
+    #[arg(value_name = "IN.saz")]
+    pub input: PathBuf,
+    /// The HAR file to write (`-` for standard output).
+    #[arg(short, long, value_name = "OUT.har")]
+    pub output: PathBuf,
+    /// Leave request and response bodies out (sizes are kept).
+    #[arg(long)]
+    pub no_bodies: bool,
+    /// Password of a password-protected archive.
+    #[arg(
+        long,
+        env = "HARX_SAZ_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    pub saz_password: Option<String>,
+    /// No summary line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Runs `harx convert`.
+///
+/// # Errors
+/// When the archive cannot be read or the output written.
+pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitStatus> {
+    let file = std::fs::File::open(&args.input)
+        .with_context(|| format!("{}: cannot open", args.input.display()))?;
+    let mut archive = zip::ZipArchive::new(file)
+        .with_context(|| format!("{}: not a zip archive (.saz)", args.input.display()))?;
+    let plan = crate::source::inputs::zip_plan(&mut archive)
+        .with_context(|| format!("{}: not a readable zip archive", args.input.display()))?;
+    anyhow::ensure!(
+        plan.saz,
+        "{}: not a Fiddler session archive (no raw/NN_c.txt members)",
+        args.input.display()
+    );
+    let opts = SazOptions {
+        bodies: !args.no_bodies,
+        password: args.saz_password.clone(),
+    };
+    let cap = crate::source::Limits::default().max_bytes;
+    let stats = if args.output.as_os_str() == "-" {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let s = to_har(&mut archive, &opts, cap, &mut out)
+            .with_context(|| args.input.display().to_string())?;
+        out.flush()?;
+        s
+    } else {
+        let mut file = AtomicFile::create(&args.output)?;
+        let s = {
+            let mut out = std::io::BufWriter::new(file.file());
+            let s = to_har(&mut archive, &opts, cap, &mut out)
+                .with_context(|| args.input.display().to_string())?;
+            out.flush()?;
+            s
+        };
+        file.commit()?;
+        s
+    };
+    for why in &stats.skipped {
+        eprintln!("harx: warning: {}: {why}", args.input.display());
+    }
+    if !args.quiet {
+        eprintln!(
+            "harx: {} sessions ({} CONNECT tunnels, {} without a response) -> {}",
+            stats.sessions,
+            stats.tunnels,
+            stats.aborted,
+            args.output.display()
+        );
+    }
+    Ok(if stats.skipped.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Incomplete
+    })
+}
