@@ -13,3 +13,4 @@ pub mod source;
 pub mod split;
 pub mod synth;
 pub mod transform;
+pub mod validate;

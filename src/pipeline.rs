@@ -347,8 +347,6 @@ impl Pipeline {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<FileReport> {
         let buf = source.bytes();
-        let bom = bom_len(buf);
-        let body = &buf[bom..];
         let not_har = |offset: usize, message: String| {
             let (line, column) = line_col(buf, offset);
             Error::NotHar {
@@ -359,129 +357,147 @@ impl Pipeline {
                 message,
             }
         };
-        let layout = split::locate(body).map_err(|e| not_har(e.offset + bom, e.message))?;
-        let shift = |r: Option<std::ops::Range<usize>>| r.map(|r| r.start + bom..r.end + bom);
-        let producer = shift(layout.creator.clone()).and_then(|r| producer_of(&buf[r]));
-        let mut page_list = shift(layout.pages.clone())
-            .map(|r| pages_of(&buf[r]))
-            .unwrap_or_default();
-        if self.config.parse.sanitize {
-            for p in &mut page_list {
-                if let Some(t) = crate::parse::redact_title(&p.title) {
-                    p.title = t;
-                }
-            }
-        }
-        let pages: HashMap<String, String> = page_list
-            .iter()
-            .map(|p| (p.id.clone(), p.title.clone()))
-            .collect();
-        let Some(entries_body) = layout.entries_body.map(|p| p + bom) else {
-            return Err(not_har(
-                buf.len(),
-                "input ends before `log.entries`".to_owned(),
-            ));
-        };
         let mut report = FileReport {
             path: path.to_path_buf(),
             bytes: buf.len() as u64,
-            producer: producer.clone(),
-            pages: page_list.len(),
-            page_list,
             ..FileReport::default()
         };
-        let file = FileContext {
-            source_file: path.display().to_string(),
-            producer: producer.clone(),
-        };
-        let additive =
-            crate::har::timings::producer_ssl_additive(producer.as_deref().unwrap_or(""));
         let mut hasher = Sha256::new();
         let mut propagator = crate::transform::propagate::Propagator::default();
         let mut hashed = 0usize;
         let mut spans: Vec<EntrySpan> = Vec::new();
         let mut longs: Vec<LongString> = Vec::new();
-        let mut pos = entries_body;
         let mut next_index = 0usize;
         let mut cursor = (0usize, 1usize); // (offset, line) for incremental line numbers
         let config = &self.config;
-        loop {
-            spans.clear();
-            longs.clear();
-            source.prefetch(pos, pos.saturating_add(config.window_bytes + (1 << 20)));
-            let stop = split::split_entries(
-                buf,
-                pos,
-                next_index,
-                config.window_bytes,
-                &mut spans,
-                &mut longs,
-            );
-            let window_end = match stop {
-                SplitStop::Budget(p) | SplitStop::End(p) => p,
-                SplitStop::Truncated => buf.len(),
+        // Usually one document; several HAR objects concatenated in one file are read in
+        // turn (entry indexes go on counting), and a JSONP wrapper (`.harp`) is skipped.
+        let mut doc_start = bom_len(buf);
+        let mut first_doc = true;
+        'docs: loop {
+            let skip = doc_start + split::jsonp_prefix(&buf[doc_start..]);
+            let body = &buf[skip..];
+            let layout = split::locate(body).map_err(|e| not_har(e.offset + skip, e.message))?;
+            let shift = |r: Option<std::ops::Range<usize>>| r.map(|r| r.start + skip..r.end + skip);
+            let producer = shift(layout.creator.clone()).and_then(|r| producer_of(&buf[r]));
+            let mut page_list = shift(layout.pages.clone())
+                .map(|r| pages_of(&buf[r]))
+                .unwrap_or_default();
+            if self.config.parse.sanitize {
+                for p in &mut page_list {
+                    if let Some(t) = crate::parse::redact_title(&p.title) {
+                        p.title = t;
+                    }
+                }
+            }
+            let pages: HashMap<String, String> = page_list
+                .iter()
+                .map(|p| (p.id.clone(), p.title.clone()))
+                .collect();
+            let Some(entries_body) = layout.entries_body.map(|p| p + skip) else {
+                return Err(not_har(
+                    buf.len(),
+                    "input ends before `log.entries`".to_owned(),
+                ));
             };
-            next_index += spans.len();
-            let input = FileInput {
-                buf,
-                longs: &longs,
-                pages: &pages,
-                producer_ssl_additive: additive,
+            if first_doc {
+                report.producer.clone_from(&producer);
+            }
+            report.pages += page_list.len();
+            report.page_list.extend(page_list);
+            let file = FileContext {
+                source_file: path.display().to_string(),
+                producer: producer.clone(),
             };
-            let window_start = hashed;
-            let window = &buf[window_start..window_end];
-            let outputs: Vec<TaskOutput> = self.pool.install(|| {
-                let (_, outs) = rayon::join(
-                    || {
-                        if config.hash {
-                            hasher.update(window);
-                        }
-                    },
-                    || {
-                        tasks(&spans)
-                            .into_par_iter()
-                            .map(|task| {
-                                PARSER.with(|p| {
-                                    let mut parser = p.borrow_mut();
-                                    let before = parser.repaired;
-                                    let mut builder = EntryBatchBuilder::new();
-                                    let mut faults = Vec::new();
-                                    for span in task {
-                                        if let Err(f) = parser.parse_into(
-                                            &input,
-                                            &file,
-                                            &config.parse,
-                                            span,
-                                            &mut builder,
-                                        ) {
-                                            faults.push((span.index, f));
-                                        }
-                                    }
-                                    TaskOutput {
-                                        batch: (!builder.is_empty())
-                                            .then(|| builder.finish())
-                                            .transpose()
-                                            .ok()
-                                            .flatten(),
-                                        faults,
-                                        repaired: parser.repaired - before,
-                                        found: std::mem::take(&mut parser.found),
-                                    }
-                                })
-                            })
-                            .collect()
-                    },
+            let additive =
+                crate::har::timings::producer_ssl_additive(producer.as_deref().unwrap_or(""));
+            let mut pos = entries_body;
+            let doc_end;
+            loop {
+                spans.clear();
+                longs.clear();
+                source.prefetch(pos, pos.saturating_add(config.window_bytes + (1 << 20)));
+                let stop = split::split_entries(
+                    buf,
+                    pos,
+                    next_index,
+                    config.window_bytes,
+                    &mut spans,
+                    &mut longs,
                 );
-                outs
-            });
-            hashed = window_end;
-            for out in outputs {
-                report.repaired += out.repaired;
-                for (index, fault) in out.faults {
-                    let (line, column) = advance_line(buf, &mut cursor, fault.offset);
-                    if config.on_error == OnError::Fail {
-                        return Err(Error::Entry {
-                            path: path.to_path_buf(),
+                let window_end = match stop {
+                    SplitStop::Budget(p) | SplitStop::End(p) => p,
+                    SplitStop::Truncated => buf.len(),
+                };
+                next_index += spans.len();
+                let input = FileInput {
+                    buf,
+                    longs: &longs,
+                    pages: &pages,
+                    producer_ssl_additive: additive,
+                };
+                let window_start = hashed;
+                let window = &buf[window_start..window_end];
+                let outputs: Vec<TaskOutput> = self.pool.install(|| {
+                    let (_, outs) = rayon::join(
+                        || {
+                            if config.hash {
+                                hasher.update(window);
+                            }
+                        },
+                        || {
+                            tasks(&spans)
+                                .into_par_iter()
+                                .map(|task| {
+                                    PARSER.with(|p| {
+                                        let mut parser = p.borrow_mut();
+                                        let before = parser.repaired;
+                                        let mut builder = EntryBatchBuilder::new();
+                                        let mut faults = Vec::new();
+                                        for span in task {
+                                            if let Err(f) = parser.parse_into(
+                                                &input,
+                                                &file,
+                                                &config.parse,
+                                                span,
+                                                &mut builder,
+                                            ) {
+                                                faults.push((span.index, f));
+                                            }
+                                        }
+                                        TaskOutput {
+                                            batch: (!builder.is_empty())
+                                                .then(|| builder.finish())
+                                                .transpose()
+                                                .ok()
+                                                .flatten(),
+                                            faults,
+                                            repaired: parser.repaired - before,
+                                            found: std::mem::take(&mut parser.found),
+                                        }
+                                    })
+                                })
+                                .collect()
+                        },
+                    );
+                    outs
+                });
+                hashed = window_end;
+                for out in outputs {
+                    report.repaired += out.repaired;
+                    for (index, fault) in out.faults {
+                        let (line, column) = advance_line(buf, &mut cursor, fault.offset);
+                        if config.on_error == OnError::Fail {
+                            return Err(Error::Entry {
+                                path: path.to_path_buf(),
+                                index,
+                                offset: fault.offset,
+                                line,
+                                column,
+                                message: fault.message,
+                            });
+                        }
+                        report.skipped.push(SkippedEntry {
                             index,
                             offset: fault.offset,
                             line,
@@ -489,44 +505,47 @@ impl Pipeline {
                             message: fault.message,
                         });
                     }
-                    report.skipped.push(SkippedEntry {
-                        index,
-                        offset: fault.offset,
-                        line,
-                        column,
-                        message: fault.message,
-                    });
-                }
-                if let Some(batch) = out.batch {
-                    report.entries += batch.num_rows();
-                    if config.parse.sanitize {
-                        // Later occurrences of secrets found in this or earlier entries.
-                        propagator.add(out.found);
-                        if let Some(b) = propagator.apply(&batch)? {
-                            sink.write(&b)?;
-                            continue;
+                    if let Some(batch) = out.batch {
+                        report.entries += batch.num_rows();
+                        if config.parse.sanitize {
+                            // Later occurrences of secrets found in this or earlier entries.
+                            propagator.add(out.found);
+                            if let Some(b) = propagator.apply(&batch)? {
+                                sink.write(&b)?;
+                                continue;
+                            }
                         }
+                        sink.write(&batch)?;
                     }
-                    sink.write(&batch)?;
+                }
+                source.release(window_start, window_end);
+                progress(window_end as u64, buf.len() as u64);
+                match stop {
+                    SplitStop::Budget(p) => pos = p,
+                    SplitStop::End(p) => {
+                        doc_end = split::document_end(buf, p + 1);
+                        break;
+                    }
+                    SplitStop::Truncated => {
+                        report.truncated = true;
+                        break 'docs;
+                    }
                 }
             }
-            source.release(window_start, window_end);
-            progress(window_end as u64, buf.len() as u64);
-            match stop {
-                SplitStop::Budget(p) => pos = p,
-                SplitStop::End(_) => break,
-                SplitStop::Truncated => {
-                    report.truncated = true;
-                    break;
-                }
+            if doc_end.is_none() {
+                // The input ends after `log.entries` but before the document does.
+                report.truncated_after_entries = layout.truncated || doc_end.is_none();
+                break 'docs;
+            }
+            first_doc = false;
+            match doc_end.and_then(|e| split::next_document(buf, e)) {
+                Some(next) => doc_start = next,
+                None => break 'docs,
             }
         }
         if config.hash {
             hasher.update(&buf[hashed..]);
             report.sha256 = Some(format!("{:x}", hasher.finalize()));
-        }
-        if layout.truncated && !report.truncated {
-            report.truncated_after_entries = true;
         }
         Ok(report)
     }

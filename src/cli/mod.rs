@@ -12,6 +12,7 @@ pub mod sanitize;
 pub mod schema;
 pub mod stats;
 pub mod summary;
+pub mod validate;
 
 use clap::{Parser, Subcommand};
 
@@ -58,6 +59,8 @@ pub enum Command {
     /// Print the DDL an engine (DuckDB, Spark, Trino, Athena, BigQuery) needs to read a
     /// dataset.
     Schema(schema::SchemaArgs),
+    /// Lint HARs against HAR 1.2: every finding with its JSON path, line:col and a hint.
+    Validate(validate::ValidateArgs),
     /// Convert a Fiddler session archive (.saz) to a HAR 1.2 file.
     Convert(convert::ConvertArgs),
     /// Sanitize a HAR: redact cookies, tokens, passwords and keys, byte for byte
@@ -88,6 +91,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Ingest(args) => ingest::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Convert(args) => convert::run(&args),
+        Command::Validate(args) => validate::run(&args),
         Command::Sanitize(args) => sanitize::run(&args),
         Command::Summary(args) => summary::run(&args),
         Command::Find(args) => find::run(&args),

@@ -161,6 +161,71 @@ pub fn locate(buf: &[u8]) -> Result<Layout, LocateError> {
     Ok(layout)
 }
 
+/// Length of a JSONP wrapper's head (`onInputData(`, as HAR Viewer's `.harp` files
+/// have) before the document, after leading whitespace; 0 when there is none.
+pub fn jsonp_prefix(buf: &[u8]) -> usize {
+    let start = ws(buf, 0);
+    let ident = buf[start..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.'))
+        .count();
+    if ident == 0 || buf[start].is_ascii_digit() {
+        return 0;
+    }
+    let p = ws(buf, start + ident);
+    if buf.get(p) == Some(&b'(') { p + 1 } else { 0 }
+}
+
+/// The offset just after the document whose `log.entries` array closed before `after`:
+/// the rest of `log` and of the top-level object are walked (strings and escapes
+/// respected). `None` when the input ends first.
+pub fn document_end(buf: &[u8], after: usize) -> Option<usize> {
+    let mut depth = 2usize;
+    let mut i = after;
+    while i < buf.len() {
+        match buf[i] {
+            b'"' => {
+                i += 1;
+                loop {
+                    let q = memchr::memchr2(b'"', b'\\', buf.get(i..)?)? + i;
+                    if buf[q] == b'\\' {
+                        i = q + 2;
+                    } else {
+                        i = q + 1;
+                        break;
+                    }
+                }
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Where another HAR document starts after one that ended at `end` (concatenated
+/// documents, separated by whitespace, commas or newlines; a JSONP `);` tail is
+/// skipped). `None` when only whitespace follows.
+pub fn next_document(buf: &[u8], end: usize) -> Option<usize> {
+    let mut p = end;
+    while let Some(b) = buf.get(p) {
+        match b {
+            b' ' | b'\n' | b'\r' | b'\t' | b')' | b';' | b',' => p += 1,
+            b'{' => return Some(p),
+            _ => return None,
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +250,21 @@ mod tests {
         assert!(locate(b"[1,2]").is_err());
         assert!(locate(br#"{"request":{}}"#).is_err());
         assert!(locate(br#"{"log":{"pages":[]}}"#).is_err());
+    }
+
+    #[test]
+    fn wrappers_and_concatenation() {
+        assert_eq!(jsonp_prefix(b"onInputData({\"log\":{}});"), 12);
+        assert_eq!(jsonp_prefix(b"  cb_1 ({}"), 8);
+        assert_eq!(jsonp_prefix(b"{\"log\":{}}"), 0);
+        assert_eq!(jsonp_prefix(b"123({})"), 0);
+        let two = br#"{"log":{"entries":[{"a":"]}"}],"pages":[{"x":"}"}]}} {"log":{"entries":[]}}"#;
+        let after = two.iter().position(|&b| b == b',').unwrap_or(0);
+        let end = document_end(two, after).unwrap_or(0);
+        assert_eq!(&two[end - 2..end], b"}}");
+        assert_eq!(next_document(two, end), Some(end + 1));
+        assert_eq!(next_document(b"}\n);\n", 1), None);
+        assert_eq!(document_end(br#"{"log":{"entries":[],"x":"#, 20), None);
     }
 
     #[test]

@@ -4,5 +4,5 @@
 mod locate;
 pub mod scan;
 
-pub use locate::{Layout, LocateError, locate};
+pub use locate::{Layout, LocateError, document_end, jsonp_prefix, locate, next_document};
 pub use scan::{EntrySpan, LongString, SplitStop, split_entries};

@@ -5,6 +5,7 @@ the Rust implementation. Tests compare harx's Parquet, NDJSON and CSV with these
 """
 
 import json
+import re
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -16,6 +17,10 @@ def load(path):
     raw = open(path, "rb").read()
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    # JSONP (HAR Viewer's .harp): name( {...} );
+    m = re.match(rb"\s*[A-Za-z_$][\w$.]*\s*\(", raw)
+    if m:
+        raw = raw[m.end():raw.rindex(b")")]
     return json.loads(raw.decode("utf-8", errors="replace"))
 
 

@@ -306,7 +306,7 @@ def test_bad_entry_is_skipped_and_located(generated, tmp_path):
 
 
 BROKEN = {
-    "firebug_jsonp-wrapped.harp": (1, "not a JSON object"),
+    "firebug_jsonp-wrapped.harp": (0, None),  # JSONP wrapper skipped, as HAR Viewer does
     "haralyzer_bare-entry-no-log.har": (1, "no `log` object"),
     "haralyzer_entries-missing-required.har": (0, None),
     "harviewer_not-json.har": (1, "invalid JSON"),
@@ -371,3 +371,28 @@ def test_rows_are_sorted_by_started_at_when_the_input_is_not(tmp_path):
     kv = pq.ParquetFile(out).metadata.metadata
     assert kv[b"harx.sorted"] == b"file"
     compare_rows(parquet_rows(out), oracle.rows(src, source_file=str(src)), "unsorted")
+
+
+def test_concatenated_hars_are_read_one_after_the_other(corpus, tmp_path):
+    a = corpus / "real" / "firefox111_mitmproxy-org-2023.har"
+    b = corpus / "real" / "chrome_mitmproxy-org-2023.har"
+    c = corpus / "real" / "playwright1.23_redirect.har"
+    both = tmp_path / "three.har"
+    both.write_bytes(a.read_bytes() + b"\n" + b.read_bytes() + b"\n,\n" + c.read_bytes())
+    out = tmp_path / "three.parquet"
+    run_harx("export", both, "-o", out, "-q")
+    # Row groups are sorted by started_at; entry_index keeps the file order.
+    rows = sorted(pq.read_table(out).to_pylist(), key=lambda r: r["entry_index"])
+    ra, rb, rc = oracle.rows(a), oracle.rows(b), oracle.rows(c)
+    assert len(rows) == len(ra) + len(rb) + len(rc)
+    assert [r["entry_index"] for r in rows] == list(range(len(rows)))
+    assert [r["url"] for r in rows] == [r["url"] for r in ra + rb + rc]
+    assert {r["producer"] for r in rows[len(ra):len(ra) + len(rb)]} == {rb[0]["producer"]}
+    # A second document cut short still yields its complete entries.
+    cut = tmp_path / "cut.har"
+    data = both.read_bytes()
+    cut.write_bytes(data[: len(a.read_bytes()) + 1 + len(b.read_bytes()) // 2])
+    p = run_harx("export", cut, "-o", tmp_path / "cut.parquet", check=False)
+    assert p.returncode == 3 and "truncated" in p.stderr
+    n = pq.read_metadata(tmp_path / "cut.parquet").num_rows
+    assert len(ra) < n < len(ra) + len(rb)
