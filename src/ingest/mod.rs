@@ -371,9 +371,19 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut h = Sha256::new();
     let meta = f.metadata()?;
     if meta.is_file() && meta.len() > 0 {
-        // Mapped: no copy through a buffer; the mapping goes when it is dropped.
+        // Mapped: no copy through a buffer; hashed pages are released as it goes, so a
+        // large input does not sit in the resident set while its neighbours are parsed.
         let map = crate::source::MappedFile::open(&f)?;
-        h.update(map.bytes());
+        let bytes = map.bytes();
+        let step = 8 << 20;
+        let mut at = 0;
+        while at < bytes.len() {
+            let end = (at + step).min(bytes.len());
+            map.prefetch(at, end);
+            h.update(&bytes[at..end]);
+            map.release(at, end);
+            at = end;
+        }
         return Ok(format!("{:x}", h.finalize()));
     }
     let mut buf = vec![0u8; 1 << 20];

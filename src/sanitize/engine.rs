@@ -845,6 +845,9 @@ fn sanitize_body_walk(
     (out, std::mem::take(&mut w.found))
 }
 
+/// Built-in token patterns (a rules file adds to them).
+const TOKEN_PATTERN_COUNT: usize = crate::sanitize::rules::TOKEN_PATTERN_COUNT;
+
 /// Token patterns (JWT, JWE, vendor keys, the rules file's patterns) in one string outside
 /// a HAR walk: a header value or a URL as `export` writes it; with `free_text`, also
 /// secret `name=value` pairs (error texts). `None` when nothing changed.
@@ -870,8 +873,18 @@ pub fn redact_text(
     out
 }
 
+/// No built-in token pattern matches fewer bytes (a JWT's shortest form).
+const SHORTEST_TOKEN: usize = 14;
+
 fn tokens_only(policy: &Policy<'_>, s: &str, found: &mut Vec<String>) -> Option<String> {
     let rules = policy.rules;
+    // Most strings are short or hold no token: a length test, then one unanchored
+    // is_match, before the per-pattern search.
+    if (s.len() < SHORTEST_TOKEN && rules.tokens.len() == TOKEN_PATTERN_COUNT)
+        || !rules.token_set.is_match(s)
+    {
+        return None;
+    }
     let hits = rules.token_set.matches(s);
     if !hits.matched_any() {
         return None;

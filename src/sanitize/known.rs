@@ -29,12 +29,35 @@ fn window(b: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(a)
 }
 
+/// The secrets having one gram: nearly always one (no allocation), rarely several.
+#[derive(Debug)]
+enum Cands {
+    One([(u32, u32); 1]),
+    Many(Vec<(u32, u32)>),
+}
+
+impl Cands {
+    fn as_slice(&self) -> &[(u32, u32)] {
+        match self {
+            Cands::One(a) => a,
+            Cands::Many(v) => v,
+        }
+    }
+
+    fn push(&mut self, c: (u32, u32)) {
+        match self {
+            Cands::One(a) => *self = Cands::Many(vec![a[0], c]),
+            Cands::Many(v) => v.push(c),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Index {
     bits: Vec<u64>,
     shift: u32,
     /// gram → (secret, offset of the gram in the secret)
-    grams: HashMap<u64, Vec<(u32, u32)>, Fnv>,
+    grams: HashMap<u64, Cands, Fnv>,
 }
 
 impl Index {
@@ -51,17 +74,36 @@ impl Index {
     }
 
     fn add(&mut self, w: u64, secret: u32, offset: u32) {
+        // Keep the filter sparse (under 1 bit in 16 set) as secrets pile up, so a probe
+        // rarely falls through to the table: grow it and set the bits again.
+        if (self.grams.len() + 1) * 16 > self.bits.len() * 64 && self.shift > 64 - 28 {
+            let log2 = 64 - self.shift + 1;
+            self.bits = vec![0; (1usize << log2) / 64];
+            self.shift = 64 - log2;
+            let keys: Vec<u64> = self.grams.keys().copied().collect();
+            for k in keys {
+                let s = self.slot(k);
+                self.bits[s / 64] |= 1 << (s % 64);
+            }
+        }
         let s = self.slot(w);
         self.bits[s / 64] |= 1 << (s % 64);
-        self.grams.entry(w).or_default().push((secret, offset));
+        match self.grams.entry(w) {
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                o.get_mut().push((secret, offset))
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Cands::One([(secret, offset)]));
+            }
+        }
     }
 
-    fn probe(&self, w: u64) -> Option<&Vec<(u32, u32)>> {
+    fn probe(&self, w: u64) -> Option<&[(u32, u32)]> {
         let s = self.slot(w);
         if self.bits[s / 64] & (1 << (s % 64)) == 0 {
             return None;
         }
-        self.grams.get(&w)
+        self.grams.get(&w).map(Cands::as_slice)
     }
 }
 
@@ -83,7 +125,7 @@ impl Default for Known {
     fn default() -> Self {
         Self {
             short: HashMap::default(),
-            long: Index::new(22),
+            long: Index::new(18),
             longs: 0,
             values: Vec::new(),
             first_seen: Vec::new(),

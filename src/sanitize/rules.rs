@@ -217,6 +217,9 @@ fn re(p: &str) -> Result<Regex, String> {
     Regex::new(p).map_err(|e| format!("bad pattern {p}: {e}"))
 }
 
+/// How many token patterns are built in.
+pub const TOKEN_PATTERN_COUNT: usize = TOKEN_PATTERNS.len();
+
 /// The built-in token patterns (JWE before JWT: a JWE has five segments).
 const TOKEN_PATTERNS: &[(&str, &str)] = &[
     (

@@ -11,11 +11,10 @@ use arrow_array::{Array, ArrayRef, Int64Array, ListArray, RecordBatch, StringArr
 use std::collections::HashSet;
 use std::sync::Arc;
 
-/// String columns where a known secret is looked for.
+/// String columns where a known secret is looked for (`path` and `query` are parts of
+/// `url`: they are looked at only in rows where `url` had one).
 const COLUMNS: &[&str] = &[
     "url",
-    "path",
-    "query",
     "redirect_url",
     "error",
     "status_text",
@@ -30,7 +29,15 @@ const HEADER_COLUMNS: &[&str] = &["request_headers", "response_headers"];
 #[derive(Debug, Default)]
 pub struct Propagator {
     known: Known,
-    seen: HashSet<String>,
+    /// Hashes of the values known (a 64-bit hash: a collision would only skip a value).
+    seen: HashSet<u64>,
+}
+
+fn fnv(s: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = crate::transform::redact::FnvHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
 }
 
 fn redact_known(s: &str, known: &Known, entry: i64) -> Option<String> {
@@ -52,17 +59,29 @@ fn redact_known(s: &str, known: &Known, entry: i64) -> Option<String> {
     Some(out)
 }
 
-/// A new string column when any value of `col` holds a known secret.
-fn strings(col: &ArrayRef, rows: &dyn Fn(usize) -> i64, known: &Known) -> Option<ArrayRef> {
+/// A new string column when any value of `col` (in the rows `only` names, if given)
+/// holds a known secret; the rows changed are added to `hit`.
+fn strings(
+    col: &ArrayRef,
+    rows: &dyn Fn(usize) -> i64,
+    known: &Known,
+    only: Option<&[usize]>,
+    hit: &mut Vec<usize>,
+) -> Option<ArrayRef> {
     let a = col.as_any().downcast_ref::<StringArray>()?;
     let mut changed: Vec<(usize, String)> = Vec::new();
-    for i in 0..a.len() {
+    let mut look = |i: usize| {
         if a.is_valid(i)
             && let Some(n) = redact_known(a.value(i), known, rows(i))
         {
             changed.push((i, n));
         }
+    };
+    match only {
+        Some(list) => list.iter().for_each(|&i| look(i)),
+        None => (0..a.len()).for_each(&mut look),
     }
+    hit.extend(changed.iter().map(|(i, _)| *i));
     if changed.is_empty() {
         return None;
     }
@@ -88,10 +107,12 @@ impl Propagator {
     /// Records secrets found at entries (index, value).
     pub fn add(&mut self, found: impl IntoIterator<Item = (usize, String)>) {
         for (entry, v) in found {
-            if crate::sanitize::engine::is_marker(&v) || self.seen.contains(&v) {
+            if v.len() < crate::sanitize::known::ANCHOR
+                || crate::sanitize::engine::is_marker(&v)
+                || !self.seen.insert(fnv(&v))
+            {
                 continue;
             }
-            self.seen.insert(v.clone());
             self.known
                 .insert(v, i64::try_from(entry).unwrap_or(i64::MAX));
         }
@@ -118,13 +139,34 @@ impl Propagator {
         let entry_of = |row: usize| idx.value(row);
         let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
         let mut changed = false;
+        let mut url_rows = Vec::new();
         for name in COLUMNS {
+            let mut hit = Vec::new();
             if let Some(i) = column_index(name)
                 && i < columns.len()
-                && let Some(n) = strings(&columns[i], &entry_of, &self.known)
+                && let Some(n) = strings(&columns[i], &entry_of, &self.known, None, &mut hit)
             {
                 columns[i] = n;
                 changed = true;
+            }
+            if *name == "url" {
+                url_rows = hit;
+            }
+        }
+        if !url_rows.is_empty() {
+            for name in ["path", "query"] {
+                if let Some(i) = column_index(name)
+                    && i < columns.len()
+                    && let Some(n) = strings(
+                        &columns[i],
+                        &entry_of,
+                        &self.known,
+                        Some(&url_rows),
+                        &mut Vec::new(),
+                    )
+                {
+                    columns[i] = n;
+                }
             }
         }
         for name in HEADER_COLUMNS {
@@ -148,7 +190,13 @@ impl Propagator {
             let Some(value_idx) = st.column_names().iter().position(|n| *n == "value") else {
                 continue;
             };
-            if let Some(n) = strings(st.column(value_idx), &elem_entry, &self.known) {
+            if let Some(n) = strings(
+                st.column(value_idx),
+                &elem_entry,
+                &self.known,
+                None,
+                &mut Vec::new(),
+            ) {
                 let mut children: Vec<ArrayRef> = st.columns().to_vec();
                 children[value_idx] = n;
                 let new_struct =
