@@ -368,7 +368,7 @@ impl Pipeline {
         let mut spans: Vec<EntrySpan> = Vec::new();
         let mut longs: Vec<LongString> = Vec::new();
         let mut next_index = 0usize;
-        let mut cursor = (0usize, 1usize); // (offset, line) for incremental line numbers
+        let mut cursor = LineCursor::default();
         let config = &self.config;
         // Usually one document; several HAR objects concatenated in one file are read in
         // turn (entry indexes go on counting), and a JSONP wrapper (`.harp`) is skipped.
@@ -551,21 +551,42 @@ impl Pipeline {
     }
 }
 
-/// Line and column of `offset`, counting newlines from the cursor (offsets only grow
-/// within a file, so the whole file is counted once).
-/// 1-based line and column of `offset`, counting newlines only from the last call's
-/// `cursor` when offsets grow (they do: entries come in order).
-pub(crate) fn advance_line(
-    buf: &[u8],
-    cursor: &mut (usize, usize),
+/// Where [`advance_line`] got to: an offset, its 1-based line, and where that line
+/// starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LineCursor {
     offset: usize,
-) -> (usize, usize) {
+    line: usize,
+    line_start: usize,
+}
+
+impl Default for LineCursor {
+    fn default() -> Self {
+        Self {
+            offset: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+}
+
+/// 1-based line and column of `offset`, counting newlines only from the last call's
+/// `cursor` when offsets grow (they do: entries come in order), so the whole file is read
+/// once at most, and never behind the cursor (a file of one long line is not scanned back
+/// to its start for each column).
+pub(crate) fn advance_line(buf: &[u8], cursor: &mut LineCursor, offset: usize) -> (usize, usize) {
     let offset = offset.min(buf.len());
-    if offset < cursor.0 {
+    if offset < cursor.offset {
         return line_col(buf, offset);
     }
-    let lines = memchr::memchr_iter(b'\n', &buf[cursor.0..offset]).count();
-    *cursor = (offset, cursor.1 + lines);
-    let col = offset - memchr::memrchr(b'\n', &buf[..offset]).map_or(0, |i| i + 1) + 1;
-    (cursor.1, col)
+    let range = &buf[cursor.offset..offset];
+    let lines = memchr::memchr_iter(b'\n', range).count();
+    if lines > 0
+        && let Some(i) = memchr::memrchr(b'\n', range)
+    {
+        cursor.line_start = cursor.offset + i + 1;
+    }
+    cursor.offset = offset;
+    cursor.line += lines;
+    (cursor.line, offset - cursor.line_start + 1)
 }

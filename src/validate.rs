@@ -5,7 +5,6 @@
 //! severity and a hint; all of them are reported, not just the first. Entries stream
 //! through the same splitter as `export`, window by window, so GB files are fine.
 
-use crate::error::line_col;
 use crate::parse::unescape::unescape_lossy;
 use crate::pipeline::advance_line;
 use crate::source::bom_len;
@@ -645,8 +644,10 @@ fn check_object(
     Some(v)
 }
 
-/// Validates one HAR document held in `buf`.
-pub fn validate(buf: &[u8], pool: &rayon::ThreadPool) -> Report {
+/// Validates one HAR document. Consumed windows of a mapped input are released from
+/// memory as the entries stream by.
+pub fn validate(source: &crate::source::Source, pool: &rayon::ThreadPool) -> Report {
+    let buf = source.bytes();
     let mut report = Report::default();
     let mut cx = Ctx {
         buf,
@@ -676,7 +677,7 @@ pub fn validate(buf: &[u8], pool: &rayon::ThreadPool) -> Report {
                 e.message,
                 "a HAR is one JSON object {\"log\": {\"version\", \"creator\", \"entries\": [...]}}",
             );
-            report.findings = finish(buf, cx.out, &mut report.omitted);
+            report.findings = finish(buf, cx.out, &mut crate::pipeline::LineCursor::default());
             return report;
         }
     };
@@ -788,7 +789,11 @@ pub fn validate(buf: &[u8], pool: &rayon::ThreadPool) -> Report {
             "the input ends before `log.entries`".to_owned(),
             "the file was cut short",
         );
-        report.findings = finish(buf, cx.out, &mut report.omitted);
+        report.findings = finish(
+            buf,
+            std::mem::take(&mut cx.out),
+            &mut crate::pipeline::LineCursor::default(),
+        );
         return report;
     };
     let mut spans: Vec<EntrySpan> = Vec::new();
@@ -796,11 +801,18 @@ pub fn validate(buf: &[u8], pool: &rayon::ThreadPool) -> Report {
     let mut pos = entries_body;
     let mut next = 0usize;
     let mut last_started: Option<(i64, usize)> = None;
-    let mut dangling = Vec::new();
+    // Findings before the entries get their line:col first; then each window's.
+    let mut cursor = crate::pipeline::LineCursor::default();
+    let mut done = finish(buf, std::mem::take(&mut cx.out), &mut cursor);
     loop {
         spans.clear();
         longs.clear();
+        source.prefetch(pos, pos.saturating_add(17 << 20));
         let stop = split::split_entries(buf, pos, next, 16 << 20, &mut spans, &mut longs);
+        let window = pos..match stop {
+            SplitStop::Budget(p) | SplitStop::End(p) => p,
+            SplitStop::Truncated => buf.len(),
+        };
         next += spans.len();
         let results: Vec<(Vec<Finding>, EntryFacts)> = pool.install(|| {
             spans
@@ -831,10 +843,31 @@ pub fn validate(buf: &[u8], pool: &rayon::ThreadPool) -> Report {
                     last_started = Some((t, span.index));
                 }
             }
-            if let Some((pr, at)) = facts.pageref {
-                dangling.push((span.index, pr, at));
+            if let Some((pr, at)) = facts.pageref
+                && !page_ids.contains(&pr)
+            {
+                cx.push(
+                    &format!("log.entries[{}].pageref", span.index),
+                    at,
+                    Severity::Warning,
+                    "pageref",
+                    format!("pageref {pr:?} names no page in log.pages"),
+                    "entries without a matching page are shown without a page title",
+                );
             }
         }
+        // Lines and columns now, while the window is mapped; then let it go.
+        let mut window_findings = std::mem::take(&mut cx.out);
+        window_findings.sort_by_key(|x| x.offset);
+        for x in &mut window_findings {
+            let (line, column) = advance_line(buf, &mut cursor, x.offset);
+            x.line = line;
+            x.column = column;
+        }
+        done.append(&mut window_findings);
+        // Count this window's lines while it is mapped, so no later finding reads it again.
+        advance_line(buf, &mut cursor, window.end);
+        source.release(window.start, window.end);
         match stop {
             SplitStop::Budget(p) => pos = p,
             SplitStop::End(_) => break,
@@ -851,44 +884,40 @@ pub fn validate(buf: &[u8], pool: &rayon::ThreadPool) -> Report {
             }
         }
     }
-    for (i, pr, at) in dangling {
-        if !page_ids.contains(&pr) {
-            cx.push(
-                &format!("log.entries[{i}].pageref"),
-                at,
-                Severity::Warning,
-                "pageref",
-                format!("pageref {pr:?} names no page in log.pages"),
-                "entries without a matching page are shown without a page title",
-            );
-        }
-    }
+    let tail = finish(buf, std::mem::take(&mut cx.out), &mut cursor);
+    done.extend(tail);
     report.entries = next;
-    report.findings = finish(buf, cx.out, &mut report.omitted);
+    report.findings = cap(done, &mut report.omitted);
     report
 }
 
-/// Sorts findings by offset, caps each code, fills in line and column.
-fn finish(buf: &[u8], mut f: Vec<Finding>, omitted: &mut usize) -> Vec<Finding> {
+/// Sorts findings by offset and fills in line and column.
+fn finish(
+    buf: &[u8],
+    mut f: Vec<Finding>,
+    cursor: &mut crate::pipeline::LineCursor,
+) -> Vec<Finding> {
     f.sort_by_key(|x| x.offset);
-    let mut per: std::collections::HashMap<&'static str, usize> = std::collections::HashMap::new();
-    let mut kept = Vec::with_capacity(f.len());
-    let mut cursor = (0usize, 1usize);
-    for mut x in f {
-        let n = per.entry(x.code).or_default();
-        *n += 1;
-        if *n > CAP_PER_CODE {
-            *omitted += 1;
-            continue;
-        }
-        let (line, column) = if x.offset >= cursor.0 {
-            advance_line(buf, &mut cursor, x.offset)
-        } else {
-            line_col(buf, x.offset)
-        };
+    for x in &mut f {
+        let (line, column) = advance_line(buf, cursor, x.offset);
         x.line = line;
         x.column = column;
-        kept.push(x);
     }
-    kept
+    f
+}
+
+/// Keeps findings in file order, at most [`CAP_PER_CODE`] per code.
+fn cap(mut f: Vec<Finding>, omitted: &mut usize) -> Vec<Finding> {
+    f.sort_by_key(|x| x.offset);
+    let mut per: std::collections::HashMap<&'static str, usize> = std::collections::HashMap::new();
+    f.retain(|x| {
+        let n = per.entry(x.code).or_default();
+        *n += 1;
+        let keep = *n <= CAP_PER_CODE;
+        if !keep {
+            *omitted += 1;
+        }
+        keep
+    });
+    f
 }

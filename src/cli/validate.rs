@@ -48,7 +48,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitStatus> {
         let name = input.display().to_string();
         let r = Source::open(input)
             .map_err(|e| e.to_string())
-            .map(|s| validate(s.bytes(), &pool));
+            .map(|s| validate(&s, &pool));
         results.push((name, r));
     }
     let mut failed = false;

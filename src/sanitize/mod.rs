@@ -182,7 +182,7 @@ pub fn run_source(
         }
     }
     let mut written = 0usize;
-    let mut cursor = (0usize, 1usize);
+    let mut cursor = crate::pipeline::LineCursor::default();
     let mut spans: Vec<EntrySpan> = Vec::new();
     let mut longs: Vec<LongString> = Vec::new();
     let mut next_index = 0;
