@@ -31,7 +31,15 @@ pub struct Propagator {
     known: Known,
     /// Hashes of the values known (a 64-bit hash: a collision would only skip a value).
     seen: HashSet<u64>,
+    /// Approximate memory the set holds.
+    bytes: usize,
 }
+
+/// Memory the set of known secrets may take. Real captures repeat a handful of secrets;
+/// a file that mints fresh tokens on every request would otherwise grow the set with the
+/// file. Past the budget the set starts afresh: secrets found longer ago than about
+/// this much are no longer looked for.
+pub const BUDGET_BYTES: usize = 12 * 1024 * 1024;
 
 fn fnv(s: &str) -> u64 {
     use std::hash::Hasher;
@@ -112,6 +120,14 @@ impl Propagator {
                 || !self.seen.insert(fnv(&v))
             {
                 continue;
+            }
+            // The value, its grams in the index (nine for a long one), the hash.
+            self.bytes += v.len() + 9 * 32 + 48;
+            if self.bytes > BUDGET_BYTES {
+                self.known = Known::default();
+                self.seen.clear();
+                self.seen.insert(fnv(&v));
+                self.bytes = v.len() + 9 * 32 + 48;
             }
             self.known
                 .insert(v, i64::try_from(entry).unwrap_or(i64::MAX));
