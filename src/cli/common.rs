@@ -21,6 +21,14 @@ pub struct ReadArgs {
     /// Show secret values (cookies, tokens, passwords). Off by default.
     #[arg(long)]
     pub no_sanitize: bool,
+    /// Fiddler archives.
+    #[command(flatten)]
+    pub saz: SazArgs,
+}
+
+/// How Fiddler archives (.saz) are opened.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SazArgs {
     /// Password of password-protected Fiddler archives (.saz).
     #[arg(
         long,
@@ -85,7 +93,7 @@ impl ReadArgs {
             on_error: OnError::Skip,
             parse,
             limits,
-            saz_password: self.saz_password.clone(),
+            saz_password: self.saz.saz_password.clone(),
             ..PipelineConfig::default()
         };
         Pipeline::new(config).context("starting worker threads")

@@ -20,14 +20,9 @@ pub struct ConvertArgs {
     /// Leave request and response bodies out (sizes are kept).
     #[arg(long)]
     pub no_bodies: bool,
-    /// Password of a password-protected archive.
-    #[arg(
-        long,
-        env = "HARX_SAZ_PASSWORD",
-        hide_env_values = true,
-        value_name = "PASSWORD"
-    )]
-    pub saz_password: Option<String>,
+    /// Password-protected archives.
+    #[command(flatten)]
+    pub saz: super::common::SazArgs,
     /// No summary line.
     #[arg(short, long)]
     pub quiet: bool,
@@ -51,7 +46,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitStatus> {
     );
     let opts = SazOptions {
         bodies: !args.no_bodies,
-        password: args.saz_password.clone(),
+        password: args.saz.saz_password.clone(),
     };
     let cap = crate::source::Limits::default().max_bytes;
     let stats = if args.output.as_os_str() == "-" {

@@ -67,14 +67,9 @@ pub struct ExportArgs {
     /// multipart, JSON at any depth, base64, HTML, SSE, tokens) unless `--no-sanitize`.
     #[arg(long)]
     pub bodies: bool,
-    /// Password of password-protected Fiddler archives (.saz).
-    #[arg(
-        long,
-        env = "HARX_SAZ_PASSWORD",
-        hide_env_values = true,
-        value_name = "PASSWORD"
-    )]
-    pub saz_password: Option<String>,
+    /// Fiddler archives.
+    #[command(flatten)]
+    pub saz: super::common::SazArgs,
     /// No progress bar and no summary line.
     #[arg(short, long)]
     pub quiet: bool,
@@ -119,7 +114,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
         },
         parse,
         hash: args.sha256,
-        saz_password: args.saz_password.clone(),
+        saz_password: args.saz.saz_password.clone(),
         ..PipelineConfig::default()
     };
     if let Ok(out) = std::fs::canonicalize(&args.output) {

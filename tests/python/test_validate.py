@@ -134,10 +134,14 @@ BROKEN = {
     "firebug_jsonp-wrapped.harp": (0, {("jsonp", "$", 1, 1)}),
     "haralyzer_bare-entry-no-log.har": (1, {("not-har", "$", 1, 1)}),
     "haralyzer_entries-missing-required.har": (1, {("missing", "log.version", 1, 1),
-                                                   ("missing", "log.creator", 1, 1)}),
+                                                   ("missing", "log.creator", 1, 1),
+                                                   ("missing", "log.entries[0].startedDateTime", 1, 192),
+                                                   ("missing", "log.entries[0].request.method", 1, 1629)}),
     "harviewer_not-json.har": (1, {("not-har", "$", 8, 5)}),
     "harviewer_not-valid-no-entries-key.har": (1, {("not-har", "$", 1, 1)}),
-    "k6_request-only-dialect.har": (1, set()),
+    "k6_request-only-dialect.har": (1, {("missing", "log.pages[0].startedDateTime", 4, 7),
+                                        ("missing", "log.pages[0].pageTimings", 4, 7),
+                                        ("missing", "log.entries[0].response", 23, 7)}),
     "mitmproxy_brokenfile.har": (1, {("not-har", "$", 2, 1)}),
 }
 
