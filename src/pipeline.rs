@@ -534,7 +534,7 @@ impl Pipeline {
             }
             if doc_end.is_none() {
                 // The input ends after `log.entries` but before the document does.
-                report.truncated_after_entries = layout.truncated || doc_end.is_none();
+                report.truncated_after_entries = true;
                 break 'docs;
             }
             first_doc = false;

@@ -201,26 +201,11 @@ impl<'p, 'r> Walk<'p, 'r> {
         if self.known.is_empty() {
             return None;
         }
-        let entry = self.entry;
         let known = self.known;
-        let hits = known.find(s.as_bytes(), &|i| known.first_seen[i] <= entry);
-        if hits.is_empty() {
-            return None;
-        }
-        let mut out = String::with_capacity(s.len());
-        let mut last = 0;
-        for h in hits {
-            // secrets are whole strings found elsewhere, so hits fall on char boundaries
-            let (Some(before), Some(found)) = (s.get(last..h.start), s.get(h.start..h.end)) else {
-                continue;
-            };
-            out.push_str(before);
-            let r = self.with_rule("propagated", |w| w.mark(found));
-            out.push_str(&r);
-            last = h.end;
-        }
-        out.push_str(&s[last..]);
-        Some(out)
+        let entry = self.entry;
+        known.replace_seen(s, entry, &mut |found| {
+            self.with_rule("propagated", |w| w.mark(found))
+        })
     }
 
     fn url_text(&mut self, u: &str) -> Option<String> {

@@ -210,6 +210,33 @@ impl Known {
         }
     }
 
+    /// `s` with every occurrence of a secret first seen at or before `entry` replaced by
+    /// what `mark` returns for it; `None` when there is none.
+    pub fn replace_seen(
+        &self,
+        s: &str,
+        entry: i64,
+        mark: &mut dyn FnMut(&str) -> String,
+    ) -> Option<String> {
+        let hits = self.find(s.as_bytes(), &|i| self.first_seen[i] <= entry);
+        if hits.is_empty() {
+            return None;
+        }
+        let mut out = String::with_capacity(s.len());
+        let mut last = 0;
+        for h in hits {
+            // secrets are whole strings found elsewhere, so hits fall on char boundaries
+            let (Some(before), Some(found)) = (s.get(last..h.start), s.get(h.start..h.end)) else {
+                continue;
+            };
+            out.push_str(before);
+            out.push_str(&mark(found));
+            last = h.end;
+        }
+        out.push_str(&s[last..]);
+        Some(out)
+    }
+
     /// Leftmost-longest, non-overlapping occurrences in `hay` of secrets accepted by `ok`.
     pub fn find(&self, hay: &[u8], ok: &dyn Fn(usize) -> bool) -> Vec<Hit> {
         let mut out = Vec::new();

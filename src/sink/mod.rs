@@ -107,15 +107,21 @@ impl AtomicFile {
     /// # Errors
     /// When syncing fails or the file cannot be kept.
     pub fn keep(mut self) -> Result<PathBuf> {
-        let path = self.path.clone();
+        self.sync()?;
+        let (_, kept) = self.temp.keep().map_err(|e| Error::Write {
+            path: self.path.clone(),
+            source: e.error,
+        })?;
+        Ok(kept)
+    }
+
+    fn sync(&mut self) -> Result<()> {
         let werr = |source| Error::Write {
-            path: path.clone(),
+            path: self.path.clone(),
             source,
         };
         self.temp.as_file_mut().flush().map_err(werr)?;
-        self.temp.as_file().sync_all().map_err(werr)?;
-        let (_, kept) = self.temp.keep().map_err(|e| werr(e.error))?;
-        Ok(kept)
+        self.temp.as_file().sync_all().map_err(werr)
     }
 
     /// Flushes to disk and renames into place.
@@ -123,14 +129,11 @@ impl AtomicFile {
     /// # Errors
     /// When syncing or renaming fails.
     pub fn commit(mut self) -> Result<()> {
-        let path = self.path.clone();
-        let werr = |source| Error::Write {
-            path: path.clone(),
-            source,
-        };
-        self.temp.as_file_mut().flush().map_err(werr)?;
-        self.temp.as_file().sync_all().map_err(werr)?;
-        self.temp.persist(&self.path).map_err(|e| werr(e.error))?;
+        self.sync()?;
+        self.temp.persist(&self.path).map_err(|e| Error::Write {
+            path: self.path.clone(),
+            source: e.error,
+        })?;
         Ok(())
     }
 }

@@ -49,22 +49,7 @@ fn fnv(s: &str) -> u64 {
 }
 
 fn redact_known(s: &str, known: &Known, entry: i64) -> Option<String> {
-    let hits = known.find(s.as_bytes(), &|i| known.first_seen[i] <= entry);
-    if hits.is_empty() {
-        return None;
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut last = 0;
-    for h in hits {
-        let (Some(before), true) = (s.get(last..h.start), s.is_char_boundary(h.end)) else {
-            continue;
-        };
-        out.push_str(before);
-        out.push_str(REDACTED);
-        last = h.end;
-    }
-    out.push_str(&s[last..]);
-    Some(out)
+    known.replace_seen(s, entry, &mut |_| REDACTED.to_owned())
 }
 
 /// A new string column when any value of `col` (in the rows `only` names, if given)
