@@ -8,11 +8,20 @@ fn hex4(b: &[u8]) -> Option<u32> {
         .try_fold(0u32, |acc, &c| Some(acc * 16 + (c as char).to_digit(16)?))
 }
 
+/// `raw` as text, invalid UTF-8 replaced by U+FFFD. Valid input (nearly all of it) is
+/// checked by `str::from_utf8`, which goes words at a time, and borrowed.
+pub fn utf8_lossy(raw: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(raw) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(raw),
+    }
+}
+
 /// Unescapes the raw bytes between a JSON string's quotes. Lone UTF-16 surrogates (as
 /// JavaScript exporters write for truncated strings) and invalid UTF-8 become U+FFFD.
 pub fn unescape_lossy(raw: &[u8]) -> Cow<'_, str> {
     if !raw.contains(&b'\\') {
-        return String::from_utf8_lossy(raw);
+        return utf8_lossy(raw);
     }
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;

@@ -86,6 +86,9 @@ pub struct Walk<'p, 'r> {
     pub found: Vec<String>,
     /// Counts.
     pub counts: Counts,
+    /// With [`Walk::recording`]: keys of what propagation looked at, for
+    /// [`crate::sanitize::known::Fresh::may_hold`].
+    pub seen: Option<Vec<u32>>,
     rule: &'static str,
     loc: String,
     fired: Vec<String>,
@@ -101,10 +104,18 @@ impl<'p, 'r> Walk<'p, 'r> {
             edits: Vec::new(),
             found: Vec::new(),
             counts: Counts::new(),
+            seen: None,
             rule: "",
             loc: String::new(),
             fired: Vec::new(),
         }
+    }
+
+    /// Records the keys of every text propagation looks at (see [`Walk::seen`]).
+    #[must_use]
+    pub fn recording(mut self) -> Self {
+        self.seen = Some(Vec::new());
+        self
     }
 
     fn mark(&mut self, v: &str) -> String {
@@ -137,9 +148,13 @@ impl<'p, 'r> Walk<'p, 'r> {
     /// Finishes one string: applies token patterns and propagation to `new` (the
     /// rule-specific result, or the original), records an edit when it differs.
     fn finish(&mut self, span: &Range<usize>, original: &str, new: Option<String>) {
-        let mut text = new.unwrap_or_else(|| original.to_owned());
-        text = self.tokens(&text).unwrap_or(text);
-        text = self.propagate(&text).unwrap_or(text);
+        let mut text: Cow<'_, str> = new.map_or(Cow::Borrowed(original), Cow::Owned);
+        if let Some(t) = self.tokens(&text) {
+            text = Cow::Owned(t);
+        }
+        if let Some(t) = self.propagate(&text) {
+            text = Cow::Owned(t);
+        }
         if text != original {
             self.edits.push(Edit {
                 span: span.clone(),
@@ -198,14 +213,20 @@ impl<'p, 'r> Walk<'p, 'r> {
     }
 
     fn propagate(&mut self, s: &str) -> Option<String> {
-        if self.known.is_empty() {
+        if self.known.is_empty() && self.seen.is_none() {
             return None;
         }
         let known = self.known;
         let entry = self.entry;
-        known.replace_seen(s, entry, &mut |found| {
-            self.with_rule("propagated", |w| w.mark(found))
-        })
+        let mut seen = self.seen.take();
+        let out = known.replace_seen_recording(
+            s,
+            entry,
+            &mut |found| self.with_rule("propagated", |w| w.mark(found)),
+            seen.as_mut(),
+        );
+        self.seen = seen;
+        out
     }
 
     fn url_text(&mut self, u: &str) -> Option<String> {

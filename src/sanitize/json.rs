@@ -2,7 +2,7 @@
 //! tree whose strings know their exact span in the input, so a redaction rewrites only
 //! that span and every other byte is copied unchanged.
 
-use crate::parse::unescape::unescape_lossy;
+use crate::parse::unescape::{unescape_lossy, utf8_lossy};
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -96,7 +96,7 @@ impl<'a> Reader<'a> {
         let value = if escaped {
             Cow::Owned(unescape_lossy(raw).into_owned())
         } else {
-            String::from_utf8_lossy(raw)
+            utf8_lossy(raw)
         };
         Ok((self.base + start..self.base + self.p, value))
     }

@@ -107,11 +107,38 @@ impl Index {
     }
 }
 
-/// The secrets found so far.
+/// A fixed 64 Kibit set of grams (it stays in the L1/L2 cache).
+#[derive(Debug)]
+struct Filter(Vec<u64>);
+
+impl Default for Filter {
+    fn default() -> Self {
+        Self(vec![0; (1 << 16) / 64])
+    }
+}
+
+impl Filter {
+    fn slot(w: u64) -> usize {
+        (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize
+    }
+
+    fn set(&mut self, w: u64) {
+        let s = Self::slot(w);
+        self.0[s / 64] |= 1 << (s % 64);
+    }
+
+    fn test(&self, w: u64) -> bool {
+        let s = Self::slot(w);
+        self.0[s / 64] & (1 << (s % 64)) != 0
+    }
+}
+
 /// The secrets found so far.
 #[derive(Debug)]
 pub struct Known {
     short: HashMap<Box<[u8]>, Vec<u32>, Fnv>,
+    /// First gram of every short secret, so most tokens of a short length skip the table.
+    short_filter: Filter,
     long: Index,
     longs: usize,
     /// The values.
@@ -125,6 +152,7 @@ impl Default for Known {
     fn default() -> Self {
         Self {
             short: HashMap::default(),
+            short_filter: Filter::default(),
             long: Index::new(18),
             longs: 0,
             values: Vec::new(),
@@ -133,19 +161,46 @@ impl Default for Known {
     }
 }
 
-const TOKEN: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
-        c += 1;
-    }
-    t
-};
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
 
+/// The high bit of each byte of `x7` (bytes below 0x80) set where `lo <= byte <= hi`. No
+/// sum carries into the next byte: every byte stays under 0x100.
+fn in_range(x7: u64, lo: u8, hi: u8) -> u64 {
+    let at_least_lo = x7.wrapping_add(ONES * u64::from(0x80 - lo));
+    let above_hi = x7.wrapping_add(ONES * u64::from(0x7F - hi));
+    at_least_lo & !above_hi
+}
+
+/// Bit `i` set where byte `i` of the 8 little-endian bytes of `x` is a token byte (ASCII
+/// letter, digit, `-`, `.`, `_` or `~`), eight bytes at once with integer arithmetic.
+fn token_bits(x: u64) -> u64 {
+    let x7 = x & !HIGH;
+    let m = (in_range(x7 | (ONES * 0x20), b'a', b'z')
+        | in_range(x7, b'0', b'9')
+        | in_range(x7, b'-', b'.')
+        | in_range(x7, b'_', b'_')
+        | in_range(x7, b'~', b'~'))
+        & !x
+        & HIGH;
+    // gather the eight high bits into the top byte, then down
+    ((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// Bit `i` set where `block[i]` is a token byte.
+fn token_mask(block: &[u8; 64]) -> u64 {
+    let mut mask = 0u64;
+    for (k, w) in block.chunks_exact(8).enumerate() {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        mask |= token_bits(u64::from_le_bytes(a)) << (8 * k);
+    }
+    mask
+}
+
+#[cfg(test)]
 fn token_byte(c: u8) -> bool {
-    TOKEN[c as usize]
+    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~')
 }
 
 /// One occurrence: byte range and the secret's index.
@@ -174,6 +229,7 @@ impl Known {
         let idx = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
         if b.len() < LONG {
             self.short.entry(b.into()).or_default().push(idx);
+            self.short_filter.set(window(b, 0));
         } else {
             for off in b.len() - ANCHOR + 1 - STRIDE..=b.len() - ANCHOR {
                 self.long
@@ -218,7 +274,19 @@ impl Known {
         entry: i64,
         mark: &mut dyn FnMut(&str) -> String,
     ) -> Option<String> {
-        let hits = self.find(s.as_bytes(), &|i| self.first_seen[i] <= entry);
+        self.replace_seen_recording(s, entry, mark, None)
+    }
+
+    /// [`Known::replace_seen`], also recording into `record` the keys of what it looked at
+    /// (see [`Known::find_recording`]).
+    pub fn replace_seen_recording(
+        &self,
+        s: &str,
+        entry: i64,
+        mark: &mut dyn FnMut(&str) -> String,
+        record: Option<&mut Vec<u32>>,
+    ) -> Option<String> {
+        let hits = self.find_recording(s.as_bytes(), &|i| self.first_seen[i] <= entry, record);
         if hits.is_empty() {
             return None;
         }
@@ -239,47 +307,42 @@ impl Known {
 
     /// Leftmost-longest, non-overlapping occurrences in `hay` of secrets accepted by `ok`.
     pub fn find(&self, hay: &[u8], ok: &dyn Fn(usize) -> bool) -> Vec<Hit> {
+        self.find_recording(hay, ok, None)
+    }
+
+    /// [`Known::find`], also pushing to `record` the key of every gram probed and of every
+    /// token of a short secret's length: enough to tell later, with [`Fresh`], whether a
+    /// secret found afterwards occurs in `hay`, without looking at `hay` again.
+    pub fn find_recording(
+        &self,
+        hay: &[u8],
+        ok: &dyn Fn(usize) -> bool,
+        mut record: Option<&mut Vec<u32>>,
+    ) -> Vec<Hit> {
         let mut out = Vec::new();
-        if self.values.is_empty() || hay.len() < ANCHOR {
+        let recording = record.is_some();
+        if (self.values.is_empty() && !recording) || hay.len() < ANCHOR {
             return out;
         }
         let mut hits: Vec<Hit> = Vec::new();
         let last = hay.len() - ANCHOR;
-        if self.longs > 0 {
+        if self.longs > 0 || recording {
             let mut i = 0;
             while i <= last {
-                if let Some(c) = self.long.probe(window(hay, i)) {
+                let w = window(hay, i);
+                if let Some(r) = record.as_deref_mut() {
+                    r.push(gram_key(w));
+                }
+                if self.longs > 0
+                    && let Some(c) = self.long.probe(w)
+                {
                     self.check(hay, i, c, ok, &mut hits);
                 }
                 i += STRIDE;
             }
         }
-        if !self.short.is_empty() {
-            let mut i = 0;
-            while i < hay.len() {
-                if !token_byte(hay[i]) {
-                    i += 1;
-                    continue;
-                }
-                let start = i;
-                while i < hay.len() && token_byte(hay[i]) {
-                    i += 1;
-                }
-                if (ANCHOR..LONG).contains(&(i - start))
-                    && let Some(cands) = self.short.get(&hay[start..i])
-                {
-                    for &c in cands {
-                        if ok(c as usize) {
-                            hits.push(Hit {
-                                start,
-                                end: i,
-                                index: c as usize,
-                            });
-                            break;
-                        }
-                    }
-                }
-            }
+        if !self.short.is_empty() || recording {
+            self.find_short(hay, ok, &mut hits, record);
         }
         // leftmost, then longest; no overlaps (a long secret is hit at several grams)
         hits.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
@@ -292,11 +355,202 @@ impl Known {
         }
         out
     }
+
+    /// Whole-token occurrences of short secrets. Tokens are found 64 bytes at a time from
+    /// a bit mask of token bytes (see [`token_mask`]): the loop runs once per token
+    /// boundary, not once per byte.
+    fn find_short(
+        &self,
+        hay: &[u8],
+        ok: &dyn Fn(usize) -> bool,
+        hits: &mut Vec<Hit>,
+        mut record: Option<&mut Vec<u32>>,
+    ) {
+        let mut open: Option<usize> = None;
+        let mut carry = 0u64;
+        let mut base = 0;
+        while base < hay.len() {
+            let rest = &hay[base..];
+            let mask = if let Some(block) = rest.first_chunk::<64>() {
+                token_mask(block)
+            } else {
+                let mut pad = [0u8; 64];
+                pad[..rest.len()].copy_from_slice(rest);
+                token_mask(&pad)
+            };
+            // a bit per token start and per token end
+            let mut edges = mask ^ ((mask << 1) | carry);
+            carry = mask >> 63;
+            while edges != 0 {
+                let at = base + edges.trailing_zeros() as usize;
+                edges &= edges - 1;
+                match open.take() {
+                    Some(start) => {
+                        if (ANCHOR..LONG).contains(&(at - start)) {
+                            self.short_token(&hay[start..at], start, ok, hits, &mut record);
+                        }
+                    }
+                    None => open = Some(at),
+                }
+            }
+            base += 64;
+        }
+        if let Some(start) = open
+            && (ANCHOR..LONG).contains(&(hay.len() - start))
+        {
+            self.short_token(&hay[start..], start, ok, hits, &mut record);
+        }
+    }
+
+    fn short_token(
+        &self,
+        token: &[u8],
+        start: usize,
+        ok: &dyn Fn(usize) -> bool,
+        hits: &mut Vec<Hit>,
+        record: &mut Option<&mut Vec<u32>>,
+    ) {
+        if let Some(r) = record.as_deref_mut() {
+            r.push(token_key(token));
+        }
+        if !self.short_filter.test(window(token, 0)) {
+            return;
+        }
+        if let Some(cands) = self.short.get(token) {
+            for &c in cands {
+                if ok(c as usize) {
+                    hits.push(Hit {
+                        start,
+                        end: start + token.len(),
+                        index: c as usize,
+                    });
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The key recorded for a probed gram.
+fn gram_key(w: u64) -> u32 {
+    (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
+}
+
+/// The key recorded for a token of a short secret's length (a different mix from
+/// [`gram_key`]; a collision between the two only costs a needless second look).
+fn token_key(token: &[u8]) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in token {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (h.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 32) as u32
+}
+
+/// Secrets found in a batch of entries searched in parallel, to be looked for in the
+/// later entries of the same batch: not in their bytes (a later entry may hold the secret
+/// JSON-escaped or inside a base64 body) but in the keys their searches recorded
+/// ([`Known::find_recording`]), which come from the very text the search looked at.
+#[derive(Debug, Default)]
+pub struct Fresh {
+    /// key → earliest entry where a secret having it was found
+    first: HashMap<u32, i64, Fnv>,
+    filter: Vec<u64>,
+    earliest: Option<i64>,
+}
+
+impl Fresh {
+    const LOG2_BITS: u32 = 20;
+
+    /// Adds a secret first found in `entry` (shorter than the anchor: ignored, as
+    /// [`Known::insert`] does).
+    pub fn add(&mut self, value: &str, entry: i64) {
+        let b = value.as_bytes();
+        if b.len() < ANCHOR {
+            return;
+        }
+        if self.filter.is_empty() {
+            self.filter = vec![0; (1 << Self::LOG2_BITS) / 64];
+        }
+        let mut put = |key: u32| {
+            let s = (key >> (32 - Self::LOG2_BITS)) as usize;
+            self.filter[s / 64] |= 1 << (s % 64);
+            let e = self.first.entry(key).or_insert(entry);
+            *e = (*e).min(entry);
+        };
+        if b.len() < LONG {
+            put(token_key(b));
+        } else {
+            for off in b.len() - ANCHOR + 1 - STRIDE..=b.len() - ANCHOR {
+                put(gram_key(window(b, off)));
+            }
+        }
+        self.earliest = Some(self.earliest.map_or(entry, |e| e.min(entry)));
+    }
+
+    /// Whether no secret was added.
+    pub fn is_empty(&self) -> bool {
+        self.first.is_empty()
+    }
+
+    /// Whether the search of entry `here` that recorded `keys` may have met a secret
+    /// found in that entry or an earlier one (false positives only cost a second look).
+    /// The entry itself counts: a cookie redacted from a header may come back in the
+    /// same entry's body.
+    pub fn may_hold(&self, keys: &[u32], here: i64) -> bool {
+        if self.earliest.is_none_or(|e| e > here) {
+            return false;
+        }
+        keys.iter().any(|&k| {
+            let s = (k >> (32 - Self::LOG2_BITS)) as usize;
+            self.filter[s / 64] & (1 << (s % 64)) != 0
+                && self.first.get(&k).is_some_and(|&e| e <= here)
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_mask_agrees_with_bytewise() {
+        let mut block = [0u8; 64];
+        for round in 0..8u32 {
+            for (i, b) in block.iter_mut().enumerate() {
+                *b = u8::try_from((i as u32 * 37 + round * 64) % 256).unwrap_or(0);
+            }
+            let m = token_mask(&block);
+            for (i, &b) in block.iter().enumerate() {
+                assert_eq!(m >> i & 1 == 1, token_byte(b), "byte {b:#x}");
+            }
+        }
+        // every byte value at least once
+        for v in 0..=255u8 {
+            let m = token_mask(&[v; 64]);
+            assert_eq!(m == u64::MAX, token_byte(v), "byte {v:#x}");
+            assert!(m == u64::MAX || m == 0);
+        }
+    }
+
+    #[test]
+    fn finds_short_tokens_across_blocks() {
+        let mut k = Known::default();
+        k.insert("abcdefghij".into(), 0);
+        for pad in 0..140 {
+            let h = format!("{}/abcdefghij/{}", ";".repeat(pad), "x".repeat(pad % 7));
+            let hits = k.find(h.as_bytes(), &|_| true);
+            assert_eq!(hits.len(), 1, "pad {pad}");
+            assert_eq!(hits[0].start, pad + 1);
+            // at the very end, and inside a longer token (not a hit)
+            let end = format!("{}abcdefghij", ";".repeat(pad));
+            assert_eq!(k.find(end.as_bytes(), &|_| true).len(), 1, "end {pad}");
+            let inside = format!("{}abcdefghijk", ";".repeat(pad));
+            assert!(
+                k.find(inside.as_bytes(), &|_| true).is_empty(),
+                "inside {pad}"
+            );
+        }
+    }
 
     #[test]
     fn finds_leftmost_longest() {

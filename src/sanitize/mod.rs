@@ -15,13 +15,14 @@ use crate::source::{Source, bom_len};
 use crate::split::scan::{skip_string, skip_value};
 use crate::split::{self, EntrySpan, LongString, SplitStop};
 use engine::{Counts, Edit, Known, Policy, Walk};
+use known::Fresh;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
 /// One entry's result: index, edits, secrets found, counts.
-type EntryResult = (i64, Vec<Edit>, Vec<String>, Counts);
+type EntryResult = (i64, Vec<Edit>, Vec<String>, Counts, Option<Vec<u32>>);
 
 /// Bytes of entries redacted per window.
 const WINDOW: usize = 16 << 20;
@@ -225,67 +226,62 @@ pub fn run_source(
         let stop = split::split_entries(buf, pos, next_index, WINDOW, &mut spans, &mut longs);
         next_index += spans.len();
         outcome.entries += spans.len();
-        let walk = |known: &Known, spans: &[&EntrySpan]| -> Result<Vec<EntryResult>> {
-            pool.install(|| {
-                spans
-                    .par_iter()
-                    .map(|s| {
-                        let node = json::parse(&buf[s.start..s.end], s.start).map_err(|e| {
-                            not_har(
-                                path,
-                                buf,
-                                e.offset,
-                                format!("entry {}: {}", s.index, e.message),
-                            )
-                        })?;
-                        let mut w = Walk::new(policy, known, s.index as i64);
-                        w.entry(&node);
-                        Ok((s.index as i64, w.edits, w.found, w.counts))
-                    })
-                    .collect()
-            })
-        };
+        let walk =
+            |known: &Known, spans: &[&EntrySpan], record: bool| -> Result<Vec<EntryResult>> {
+                pool.install(|| {
+                    spans
+                        .par_iter()
+                        .map(|s| {
+                            let node = json::parse(&buf[s.start..s.end], s.start).map_err(|e| {
+                                not_har(
+                                    path,
+                                    buf,
+                                    e.offset,
+                                    format!("entry {}: {}", s.index, e.message),
+                                )
+                            })?;
+                            let mut w = Walk::new(policy, known, s.index as i64);
+                            if record {
+                                w = w.recording();
+                            }
+                            w.entry(&node);
+                            Ok((s.index as i64, w.edits, w.found, w.counts, w.seen))
+                        })
+                        .collect()
+                })
+            };
         let all: Vec<&EntrySpan> = spans.iter().collect();
-        let mut results = walk(&known, &all)?;
+        let mut results = walk(&known, &all, true)?;
         // Secrets first found in this window: their later occurrences in the window too.
-        // Only entries whose bytes hold a secret first seen in an earlier entry of the
-        // window are walked again.
-        let mut fresh: Vec<(String, i64)> = Vec::new();
-        for (idx, _, found, _) in &results {
+        // The entries walked again are those whose search met a secret first found in an
+        // earlier entry of the window, judged from the keys each search recorded (the
+        // text it looked at: unescaped, base64 decoded), not from the raw bytes.
+        let mut fresh = Fresh::default();
+        for (idx, _, found, _, _) in &results {
             for f in found {
                 if seen.insert(f.clone()) {
-                    fresh.push((f.clone(), *idx));
+                    fresh.add(f, *idx);
+                    known.insert(f.clone(), *idx);
                 }
             }
         }
         if !fresh.is_empty() {
-            let first_fresh = known.values.len();
-            for (f, idx) in fresh {
-                known.insert(f, idx);
-            }
             let again: Vec<usize> = pool.install(|| {
-                spans
+                results
                     .par_iter()
                     .enumerate()
-                    .filter(|(_, s)| {
-                        let here = s.index as i64;
-                        !known
-                            .find(&buf[s.start..s.end], &|p| {
-                                p >= first_fresh && known.first_seen[p] < here
-                            })
-                            .is_empty()
-                    })
+                    .filter(|(_, r)| r.4.as_ref().is_some_and(|keys| fresh.may_hold(keys, r.0)))
                     .map(|(i, _)| i)
                     .collect()
             });
             if !again.is_empty() {
                 let redo: Vec<&EntrySpan> = again.iter().map(|&i| &spans[i]).collect();
-                for (i, r) in again.into_iter().zip(walk(&known, &redo)?) {
+                for (i, r) in again.into_iter().zip(walk(&known, &redo, false)?) {
                     results[i] = r;
                 }
             }
         }
-        for (_, edits, _, counts) in results {
+        for (_, edits, _, counts, _) in results {
             merge(&mut outcome.counts, counts);
             pending.extend(edits);
         }

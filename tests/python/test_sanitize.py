@@ -423,3 +423,48 @@ def test_export_and_ingest_apply_the_sanitizer_everywhere(secrets, tmp_path):
     run_harx("export", secrets, "-o", raw, "--bodies", "--no-sanitize", "-q")
     assert CANARIES["cookie"] in json.dumps(pq.read_table(raw).to_pylist(), default=str)
     assert pq.read_metadata(raw).metadata[b"harx.sanitized"] == b"false"
+
+
+def test_propagation_reaches_every_later_form_of_a_secret(tmp_path):
+    """A secret found by a rule in one entry is redacted wherever the sanitizer reads text
+    later: in the same entry, in later entries of the same parallel batch and of later
+    batches, inside base64 bodies and behind JSON escapes (`\\/`)."""
+    long_secret = "Zq7XvPq93mLkT0aBcDeF/gH1"   # long (strided index), with a '/'
+    short_secret = "Qw3rTy9Z"                   # short (whole-token index)
+    cookie = f"session={long_secret}; s2={short_secret}"
+
+    def entry(i, headers, text, encoding=None):
+        content = {"size": len(text), "mimeType": "text/plain", "text": text}
+        if encoding:
+            content["encoding"] = encoding
+        return {"startedDateTime": f"2024-01-01T00:00:{i % 60:02d}Z", "time": 1,
+                "request": {"method": "GET", "url": f"https://a.example/{i}", "httpVersion": "HTTP/1.1",
+                            "headers": headers, "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+                "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [],
+                             "cookies": [], "content": content, "redirectURL": "", "headersSize": -1, "bodySize": 0},
+                "cache": {}, "timings": {"send": 0, "wait": 1, "receive": 0}}
+
+    echo = f"echo {long_secret} and {short_secret} end"
+    entries = [entry(0, [{"name": "Cookie", "value": cookie}], "same entry " + echo)]
+    entries.append(entry(1, [], base64.b64encode(echo.encode()).decode(), "base64"))
+    entries.append(entry(2, [], echo))
+    # filler pushes the last echoes into a later parallel batch (batches are 16 MiB)
+    filler = "x" * (1 << 20)
+    entries += [entry(3 + k, [], filler) for k in range(20)]
+    entries.append(entry(23, [], base64.b64encode(echo.encode()).decode(), "base64"))
+    entries.append(entry(24, [], echo))
+    src = tmp_path / "prop.har"
+    text = json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": entries}})
+    src.write_text(text.replace(long_secret, long_secret.replace("/", "\\/")))
+    assert long_secret.replace("/", "\\/") in src.read_text()
+    out = tmp_path / "clean.har"
+    run_harx("sanitize", src, "-o", out)
+    doc = json.loads(out.read_text())
+    for i, e in enumerate(doc["log"]["entries"]):
+        c = e["response"]["content"]
+        body = base64_text(c["text"]) if c.get("encoding") == "base64" else c["text"]
+        for s in (long_secret, short_secret):
+            assert s not in body, f"entry {i} keeps a secret found earlier"
+            assert s not in json.dumps(e), f"entry {i}"
+        if i in (0, 1, 2, 23, 24):
+            assert body.count("[REDACTED]") == 2, (i, body)
