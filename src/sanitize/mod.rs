@@ -168,7 +168,13 @@ pub fn run_source(
     // pages: small; redacted up front, written when the stream reaches them
     let mut pending: Vec<Edit> = Vec::new();
     let mut known = Known::default();
-    let mut seen: HashSet<String> = HashSet::new();
+    // 64-bit hashes of the secrets known (a collision would only leave one value out of
+    // propagation): the values themselves are kept once, in `known`.
+    let mut seen: HashSet<u64> = HashSet::new();
+    let hash = |v: &str| {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        BuildHasherDefault::<crate::transform::redact::FnvHasher>::default().hash_one(v)
+    };
     if let Some(r) = layout.pages.clone().map(|r| r.start + bom..r.end + bom) {
         let node = json::parse(&buf[r.clone()], r.start)
             .map_err(|e| not_har(path, buf, e.offset, format!("log.pages: {}", e.message)))?;
@@ -177,7 +183,7 @@ pub fn run_source(
         merge(&mut outcome.counts, std::mem::take(&mut w.counts));
         pending.extend(w.edits);
         for f in w.found {
-            if seen.insert(f.clone()) {
+            if seen.insert(hash(&f)) {
                 known.insert(f, -1);
             }
         }
@@ -259,7 +265,7 @@ pub fn run_source(
         let mut fresh = Fresh::default();
         for (idx, _, found, _, _) in &results {
             for f in found {
-                if seen.insert(f.clone()) {
+                if seen.insert(hash(&f)) {
                     fresh.add(f, *idx);
                     known.insert(f.clone(), *idx);
                 }

@@ -17,7 +17,7 @@ use std::path::Path;
 /// Largest number of rows in one row group.
 pub const DEFAULT_ROW_GROUP_ROWS: usize = 128 * 1024;
 /// Largest buffered (Arrow, uncompressed) size of one row group, in bytes.
-pub const DEFAULT_ROW_GROUP_BYTES: usize = 32 * 1024 * 1024;
+pub const DEFAULT_ROW_GROUP_BYTES: usize = 24 * 1024 * 1024;
 /// ZSTD level.
 pub const DEFAULT_ZSTD_LEVEL: i32 = 1;
 
