@@ -265,7 +265,7 @@ pub fn run_source(
         let mut fresh = Fresh::default();
         for (idx, _, found, _, _) in &results {
             for f in found {
-                if seen.insert(hash(&f)) {
+                if seen.insert(hash(f)) {
                     fresh.add(f, *idx);
                     known.insert(f.clone(), *idx);
                 }
