@@ -141,6 +141,7 @@ pub struct Known {
     short_filter: Filter,
     long: Index,
     longs: usize,
+    bytes: usize,
     /// The values.
     pub values: Vec<String>,
     /// Entry where each value was first found (`-1`: before the entries, or an earlier
@@ -155,6 +156,7 @@ impl Default for Known {
             short_filter: Filter::default(),
             long: Index::new(18),
             longs: 0,
+            bytes: 0,
             values: Vec::new(),
             first_seen: Vec::new(),
         }
@@ -220,12 +222,25 @@ impl Known {
         self.values.is_empty()
     }
 
+    /// Approximate memory a secret of `len` bytes takes in the set: the value, its grams
+    /// in the index (nine for a long one; a short one's table entry costs about as much)
+    /// and a table slot.
+    pub fn cost(len: usize) -> usize {
+        len + STRIDE * 32 + 48
+    }
+
+    /// Approximate memory the set takes (see [`Known::cost`]).
+    pub fn approx_bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// Adds a secret (shorter than the anchor: ignored).
     pub fn insert(&mut self, value: String, first_seen: i64) {
         let b = value.as_bytes();
         if b.len() < ANCHOR {
             return;
         }
+        self.bytes += Self::cost(b.len());
         let idx = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
         if b.len() < LONG {
             self.short.entry(b.into()).or_default().push(idx);

@@ -31,8 +31,6 @@ pub struct Propagator {
     known: Known,
     /// Hashes of the values known (a 64-bit hash: a collision would only skip a value).
     seen: HashSet<u64>,
-    /// Approximate memory the set holds.
-    bytes: usize,
 }
 
 /// Memory the set of known secrets may take. Real captures repeat a handful of secrets;
@@ -106,13 +104,10 @@ impl Propagator {
             {
                 continue;
             }
-            // The value, its grams in the index (nine for a long one), the hash.
-            self.bytes += v.len() + 9 * 32 + 48;
-            if self.bytes > BUDGET_BYTES {
+            if self.known.approx_bytes() + Known::cost(v.len()) > BUDGET_BYTES {
                 self.known = Known::default();
                 self.seen.clear();
                 self.seen.insert(fnv(&v));
-                self.bytes = v.len() + 9 * 32 + 48;
             }
             self.known
                 .insert(v, i64::try_from(entry).unwrap_or(i64::MAX));
