@@ -9,7 +9,7 @@
 //! a multiply and a bitmap test; only a hit consults the table and compares bytes.
 //! Secrets are added one at a time, with no automaton to rebuild.
 
-use crate::transform::redact::FnvHasher;
+use crate::transform::redact::{FnvHasher, fnv};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
@@ -54,8 +54,7 @@ impl Cands {
 
 #[derive(Debug)]
 struct Index {
-    bits: Vec<u64>,
-    shift: u32,
+    filter: Filter,
     /// gram → (secret, offset of the gram in the secret)
     grams: HashMap<u64, Cands, Fnv>,
 }
@@ -63,31 +62,22 @@ struct Index {
 impl Index {
     fn new(log2_bits: u32) -> Self {
         Self {
-            bits: vec![0; (1usize << log2_bits) / 64],
-            shift: 64 - log2_bits,
+            filter: Filter::new(log2_bits),
             grams: HashMap::default(),
         }
-    }
-
-    fn slot(&self, w: u64) -> usize {
-        (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
     fn add(&mut self, w: u64, secret: u32, offset: u32) {
         // Keep the filter sparse (under 1 bit in 16 set) as secrets pile up, so a probe
         // rarely falls through to the table: grow it and set the bits again.
-        if (self.grams.len() + 1) * 16 > self.bits.len() * 64 && self.shift > 64 - 28 {
-            let log2 = 64 - self.shift + 1;
-            self.bits = vec![0; (1usize << log2) / 64];
-            self.shift = 64 - log2;
-            let keys: Vec<u64> = self.grams.keys().copied().collect();
-            for k in keys {
-                let s = self.slot(k);
-                self.bits[s / 64] |= 1 << (s % 64);
+        let log2 = self.filter.log2();
+        if (self.grams.len() + 1) * 16 > 1 << log2 && log2 < 28 {
+            self.filter = Filter::new(log2 + 1);
+            for &k in self.grams.keys() {
+                self.filter.set(k);
             }
         }
-        let s = self.slot(w);
-        self.bits[s / 64] |= 1 << (s % 64);
+        self.filter.set(w);
         match self.grams.entry(w) {
             std::collections::hash_map::Entry::Occupied(mut o) => {
                 o.get_mut().push((secret, offset))
@@ -99,37 +89,45 @@ impl Index {
     }
 
     fn probe(&self, w: u64) -> Option<&[(u32, u32)]> {
-        let s = self.slot(w);
-        if self.bits[s / 64] & (1 << (s % 64)) == 0 {
+        if !self.filter.test(w) {
             return None;
         }
         self.grams.get(&w).map(Cands::as_slice)
     }
 }
 
-/// A fixed 64 Kibit set of grams (it stays in the L1/L2 cache).
+/// A bit set of 2^k bits over hashed 64-bit keys: a test that rules most keys out before a
+/// table is consulted.
 #[derive(Debug)]
-struct Filter(Vec<u64>);
-
-impl Default for Filter {
-    fn default() -> Self {
-        Self(vec![0; (1 << 16) / 64])
-    }
+struct Filter {
+    bits: Vec<u64>,
+    shift: u32,
 }
 
 impl Filter {
-    fn slot(w: u64) -> usize {
-        (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize
+    fn new(log2_bits: u32) -> Self {
+        Self {
+            bits: vec![0; (1usize << log2_bits) / 64],
+            shift: 64 - log2_bits,
+        }
+    }
+
+    fn log2(&self) -> u32 {
+        64 - self.shift
+    }
+
+    fn slot(&self, w: u64) -> usize {
+        (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
     fn set(&mut self, w: u64) {
-        let s = Self::slot(w);
-        self.0[s / 64] |= 1 << (s % 64);
+        let s = self.slot(w);
+        self.bits[s / 64] |= 1 << (s % 64);
     }
 
     fn test(&self, w: u64) -> bool {
-        let s = Self::slot(w);
-        self.0[s / 64] & (1 << (s % 64)) != 0
+        let s = self.slot(w);
+        self.bits[s / 64] & (1 << (s % 64)) != 0
     }
 }
 
@@ -137,7 +135,8 @@ impl Filter {
 #[derive(Debug)]
 pub struct Known {
     short: HashMap<Box<[u8]>, Vec<u32>, Fnv>,
-    /// First gram of every short secret, so most tokens of a short length skip the table.
+    /// First gram of every short secret (64 Kibit, cache-resident), so most tokens of a
+    /// short length skip the table.
     short_filter: Filter,
     long: Index,
     longs: usize,
@@ -153,7 +152,7 @@ impl Default for Known {
     fn default() -> Self {
         Self {
             short: HashMap::default(),
-            short_filter: Filter::default(),
+            short_filter: Filter::new(16),
             long: Index::new(18),
             longs: 0,
             bytes: 0,
@@ -454,11 +453,7 @@ fn gram_key(w: u64) -> u32 {
 /// The key recorded for a token of a short secret's length (a different mix from
 /// [`gram_key`]; a collision between the two only costs a needless second look).
 fn token_key(token: &[u8]) -> u32 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in token {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    (h.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 32) as u32
+    (fnv(token).wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 32) as u32
 }
 
 /// Secrets found in a batch of entries searched in parallel, to be looked for in the
@@ -469,13 +464,11 @@ fn token_key(token: &[u8]) -> u32 {
 pub struct Fresh {
     /// key → earliest entry where a secret having it was found
     first: HashMap<u32, i64, Fnv>,
-    filter: Vec<u64>,
+    filter: Option<Filter>,
     earliest: Option<i64>,
 }
 
 impl Fresh {
-    const LOG2_BITS: u32 = 20;
-
     /// Adds a secret first found in `entry` (shorter than the anchor: ignored, as
     /// [`Known::insert`] does).
     pub fn add(&mut self, value: &str, entry: i64) {
@@ -483,12 +476,9 @@ impl Fresh {
         if b.len() < ANCHOR {
             return;
         }
-        if self.filter.is_empty() {
-            self.filter = vec![0; (1 << Self::LOG2_BITS) / 64];
-        }
+        let filter = self.filter.get_or_insert_with(|| Filter::new(20));
         let mut put = |key: u32| {
-            let s = (key >> (32 - Self::LOG2_BITS)) as usize;
-            self.filter[s / 64] |= 1 << (s % 64);
+            filter.set(u64::from(key));
             let e = self.first.entry(key).or_insert(entry);
             *e = (*e).min(entry);
         };
@@ -512,14 +502,14 @@ impl Fresh {
     /// The entry itself counts: a cookie redacted from a header may come back in the
     /// same entry's body.
     pub fn may_hold(&self, keys: &[u32], here: i64) -> bool {
+        let Some(filter) = &self.filter else {
+            return false;
+        };
         if self.earliest.is_none_or(|e| e > here) {
             return false;
         }
-        keys.iter().any(|&k| {
-            let s = (k >> (32 - Self::LOG2_BITS)) as usize;
-            self.filter[s / 64] & (1 << (s % 64)) != 0
-                && self.first.get(&k).is_some_and(|&e| e <= here)
-        })
+        keys.iter()
+            .any(|&k| filter.test(u64::from(k)) && self.first.get(&k).is_some_and(|&e| e <= here))
     }
 }
 

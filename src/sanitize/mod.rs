@@ -176,10 +176,7 @@ pub fn run_source(
     // 64-bit hashes of the secrets known (a collision would only leave one value out of
     // propagation): the values themselves are kept once, in `known`.
     let mut seen: HashSet<u64> = HashSet::new();
-    let hash = |v: &str| {
-        use std::hash::{BuildHasher, BuildHasherDefault};
-        BuildHasherDefault::<crate::transform::redact::FnvHasher>::default().hash_one(v)
-    };
+    let hash = |v: &str| crate::transform::redact::fnv(v.as_bytes());
     if let Some(r) = layout.pages.clone().map(|r| r.start + bom..r.end + bom) {
         let node = json::parse(&buf[r.clone()], r.start)
             .map_err(|e| not_har(path, buf, e.offset, format!("log.pages: {}", e.message)))?;
@@ -311,18 +308,14 @@ pub fn run_source(
         // The entries walked again are those whose search met a secret first found in an
         // earlier entry of the window, judged from the keys each search recorded (the
         // text it looked at: unescaped, base64 decoded), not from the raw bytes.
-        if known.approx_bytes() > KNOWN_BUDGET_BYTES {
-            // Bounded memory: the secrets of earlier windows are forgotten (those of this
-            // window are added next, so the next window still sees them).
-            known = Known::default();
-            seen.clear();
-        }
         let mut fresh = Fresh::default();
+        let mut window_secrets: Vec<(String, i64)> = Vec::new();
         for (idx, _, found, _, _) in &results {
             for f in found {
                 if seen.insert(hash(f)) {
                     fresh.add(f, *idx);
                     known.insert(f.clone(), *idx);
+                    window_secrets.push((f.clone(), *idx));
                 }
             }
         }
@@ -343,6 +336,16 @@ pub fn run_source(
             }
         }
         drop(all);
+        if known.approx_bytes() > KNOWN_BUDGET_BYTES {
+            // Bounded memory: the secrets of earlier windows are forgotten; those first found
+            // in this window are kept, so the next window still sees them.
+            known = Known::default();
+            seen.clear();
+            for (f, idx) in window_secrets {
+                seen.insert(hash(&f));
+                known.insert(f, idx);
+            }
+        }
         for (_, edits, _, counts, _) in results {
             merge(&mut outcome.counts, counts);
             pending.extend(edits);

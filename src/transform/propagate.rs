@@ -6,7 +6,7 @@
 use crate::error::Result;
 use crate::sanitize::known::Known;
 use crate::sink::schema::column_index;
-use crate::transform::redact::REDACTED;
+use crate::transform::redact::{REDACTED, fnv};
 use arrow_array::{Array, ArrayRef, Int64Array, ListArray, RecordBatch, StringArray, StructArray};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -38,13 +38,6 @@ pub struct Propagator {
 /// file. Past the budget the set starts afresh: secrets found longer ago than about
 /// this much are no longer looked for.
 pub const BUDGET_BYTES: usize = 12 * 1024 * 1024;
-
-fn fnv(s: &str) -> u64 {
-    use std::hash::Hasher;
-    let mut h = crate::transform::redact::FnvHasher::default();
-    h.write(s.as_bytes());
-    h.finish()
-}
 
 fn redact_known(s: &str, known: &Known, entry: i64) -> Option<String> {
     known.replace_seen(s, entry, &mut |_| REDACTED.to_owned())
@@ -100,14 +93,14 @@ impl Propagator {
         for (entry, v) in found {
             if v.len() < crate::sanitize::known::ANCHOR
                 || crate::sanitize::engine::is_marker(&v)
-                || !self.seen.insert(fnv(&v))
+                || !self.seen.insert(fnv(v.as_bytes()))
             {
                 continue;
             }
             if self.known.approx_bytes() + Known::cost(v.len()) > BUDGET_BYTES {
                 self.known = Known::default();
                 self.seen.clear();
-                self.seen.insert(fnv(&v));
+                self.seen.insert(fnv(v.as_bytes()));
             }
             self.known
                 .insert(v, i64::try_from(entry).unwrap_or(i64::MAX));

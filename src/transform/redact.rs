@@ -428,6 +428,14 @@ mod tests {
 #[derive(Debug, Clone, Copy)]
 pub struct FnvHasher(u64);
 
+/// The 64-bit FNV-1a hash of `bytes`.
+pub fn fnv(bytes: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = FnvHasher::default();
+    h.write(bytes);
+    h.finish()
+}
+
 impl Default for FnvHasher {
     fn default() -> Self {
         Self(0xcbf2_9ce4_8422_2325)
