@@ -50,6 +50,8 @@ pub struct Side {
     phases: [Option<f64>; 7],
     tracking_id: Option<String>,
     body: Option<Value>,
+    /// The body as the sanitizer leaves it: what is shown (paths agree with `body`).
+    shown: Option<Value>,
 }
 
 /// Collects one capture's entries.
@@ -132,6 +134,29 @@ pub fn normalize(method: &str, url: &str) -> String {
     out
 }
 
+/// The response body with the sanitizer's body rules applied, as JSON: where `diff` takes
+/// the values it shows from.
+fn json_body_sanitized(r: &Record) -> Option<Value> {
+    let text = r.response_body.as_deref()?;
+    let base64 = r
+        .response_body_encoding
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+    let mime = r.mime_type.as_deref().unwrap_or("");
+    let rules = crate::parse::builtin_rules()?;
+    let policy = crate::sanitize::engine::Policy {
+        rules,
+        key: [0; 32],
+    };
+    let clean = crate::sanitize::engine::sanitize_body(&policy, text, mime, base64)
+        .unwrap_or_else(|| text.to_owned());
+    let clean_record = Record {
+        response_body: Some(clean),
+        ..r.clone()
+    };
+    json_body(&clean_record)
+}
+
 fn json_body(r: &Record) -> Option<Value> {
     let text = r.response_body.as_deref()?;
     let mime = r.mime_type.as_deref().unwrap_or("").to_ascii_lowercase();
@@ -156,11 +181,13 @@ impl Capture {
     /// Adds one record (with its response body if it was read).
     pub fn add(&mut self, r: &Record) {
         let mut body = None;
+        let mut shown = None;
         if let Some(len) = r.response_body.as_ref().map(String::len)
             && len <= MAX_BODY
         {
             if self.body_bytes + len <= BODY_BUDGET {
                 body = json_body(r);
+                shown = body.as_ref().and_then(|_| json_body_sanitized(r));
                 if body.is_some() {
                     self.body_bytes += len;
                 }
@@ -177,6 +204,7 @@ impl Capture {
             phases: r.phases,
             tracking_id: r.tracking_id.clone(),
             body,
+            shown,
         });
     }
 
@@ -407,7 +435,8 @@ pub fn diff(
             {
                 let mut changes = Vec::new();
                 let mut total = 0;
-                json_diff("$", None, p, q, &mut changes, &mut total);
+                let shown = (x.shown.as_ref(), y.shown.as_ref());
+                json_diff("$", None, (p, q), shown, &mut changes, &mut total);
                 body_diffs.push(BodyDiff {
                     request: key.clone(),
                     a_entry: x.entry_index,
@@ -469,20 +498,19 @@ pub fn diff(
     }
 }
 
-fn looks_like_jwt(s: &str) -> bool {
-    s.starts_with("eyJ") && s.matches('.').count() >= 2
-}
-
-/// A value as shown: scalars as JSON, containers by type, secrets redacted, long values
-/// cut.
-fn show(key: Option<&str>, v: &Value) -> String {
-    if key.is_some_and(is_secret_param) {
+/// A value as shown: taken from the sanitized body (`shown`, at the same path; nothing
+/// when it is missing), scalars as JSON, containers by type, long values cut. A secret
+/// that changed shows as its marker on both sides.
+fn show(key: Option<&str>, v: &Value, shown: Option<&Value>) -> String {
+    let Some(clean) = shown else {
+        return "[REDACTED]".to_owned();
+    };
+    if key.is_some_and(is_secret_param) && clean == v {
         return "[REDACTED]".to_owned();
     }
-    let s = match v {
+    let s = match clean {
         Value::Object(o) => format!("{{…{} keys}}", o.len()),
         Value::Array(a) => format!("[…{} items]", a.len()),
-        Value::String(s) if looks_like_jwt(s) => return "[REDACTED]".to_owned(),
         other => other.to_string(),
     };
     if s.chars().count() > VALUE_CAP {
@@ -508,86 +536,90 @@ fn child_path(path: &str, key: &str) -> String {
     }
 }
 
+type Pair<'v> = (Option<&'v Value>, Option<&'v Value>);
+
+fn one_change(path: String, kind: &str, a: Option<String>, b: Option<String>) -> JsonChange {
+    JsonChange {
+        path,
+        kind: kind.to_owned(),
+        a,
+        b,
+    }
+}
+
+/// Differences between two JSON bodies (`raw`: as captured, compared), each value shown
+/// from its sanitized counterpart (`shown`).
 fn json_diff(
     path: &str,
     key: Option<&str>,
-    a: &Value,
-    b: &Value,
+    raw: (&Value, &Value),
+    shown: Pair<'_>,
     out: &mut Vec<JsonChange>,
     total: &mut usize,
 ) {
-    match (a, b) {
+    let (sa, sb) = shown;
+    match raw {
         (Value::Object(x), Value::Object(y)) => {
             for (k, va) in x {
                 let p = child_path(path, k);
+                let ka = sa.and_then(|s| s.get(k));
                 match y.get(k) {
-                    Some(vb) => json_diff(&p, Some(k), va, vb, out, total),
-                    None => push_change(
-                        out,
-                        total,
-                        JsonChange {
-                            path: p,
-                            kind: "only_in_a".to_owned(),
-                            a: Some(show(Some(k), va)),
-                            b: None,
-                        },
-                    ),
+                    Some(vb) => {
+                        let kb = sb.and_then(|s| s.get(k));
+                        json_diff(&p, Some(k), (va, vb), (ka, kb), out, total);
+                    }
+                    None => {
+                        let c = one_change(p, "only_in_a", Some(show(Some(k), va, ka)), None);
+                        push_change(out, total, c);
+                    }
                 }
             }
             for (k, vb) in y {
                 if !x.contains_key(k) {
-                    push_change(
-                        out,
-                        total,
-                        JsonChange {
-                            path: child_path(path, k),
-                            kind: "only_in_b".to_owned(),
-                            a: None,
-                            b: Some(show(Some(k), vb)),
-                        },
+                    let kb = sb.and_then(|s| s.get(k));
+                    let c = one_change(
+                        child_path(path, k),
+                        "only_in_b",
+                        None,
+                        Some(show(Some(k), vb, kb)),
                     );
+                    push_change(out, total, c);
                 }
             }
         }
         (Value::Array(x), Value::Array(y)) => {
             for i in 0..x.len().max(y.len()) {
                 let p = format!("{path}[{i}]");
+                let (ia, ib) = (sa.and_then(|s| s.get(i)), sb.and_then(|s| s.get(i)));
                 match (x.get(i), y.get(i)) {
-                    (Some(va), Some(vb)) => json_diff(&p, key, va, vb, out, total),
-                    (Some(va), None) => push_change(
-                        out,
-                        total,
-                        JsonChange {
-                            path: p,
-                            kind: "only_in_a".to_owned(),
-                            a: Some(show(key, va)),
-                            b: None,
-                        },
-                    ),
-                    (None, Some(vb)) => push_change(
-                        out,
-                        total,
-                        JsonChange {
-                            path: p,
-                            kind: "only_in_b".to_owned(),
-                            a: None,
-                            b: Some(show(key, vb)),
-                        },
-                    ),
+                    (Some(va), Some(vb)) => json_diff(&p, key, (va, vb), (ia, ib), out, total),
+                    (Some(va), None) => {
+                        push_change(
+                            out,
+                            total,
+                            one_change(p, "only_in_a", Some(show(key, va, ia)), None),
+                        );
+                    }
+                    (None, Some(vb)) => {
+                        push_change(
+                            out,
+                            total,
+                            one_change(p, "only_in_b", None, Some(show(key, vb, ib))),
+                        );
+                    }
                     (None, None) => {}
                 }
             }
         }
-        (x, y) if x != y => push_change(
-            out,
-            total,
-            JsonChange {
-                path: path.to_owned(),
-                kind: "changed".to_owned(),
-                a: Some(show(key, x)),
-                b: Some(show(key, y)),
-            },
-        ),
+        (x, y) if x != y => {
+            let c = one_change(
+                path.to_owned(),
+                "changed",
+                Some(show(key, x, sa)),
+                Some(show(key, y, sb)),
+            );
+            push_change(out, total, c);
+        }
         _ => {}
     }
 }
@@ -621,9 +653,28 @@ mod tests {
             r#"{"access":"No Access","n":[1],"token":"def","z":true,"x":{"y":1}}"#,
         )
         .unwrap_or_default();
+        let clean = |v: &Value| {
+            let rules = crate::parse::builtin_rules().unwrap_or_else(|| panic!("rules"));
+            let policy = crate::sanitize::engine::Policy {
+                rules,
+                key: [0; 32],
+            };
+            let t = v.to_string();
+            let c = crate::sanitize::engine::sanitize_body(&policy, &t, "application/json", false)
+                .unwrap_or(t);
+            serde_json::from_str::<Value>(&c).unwrap_or_default()
+        };
+        let (sa, sb) = (clean(&a), clean(&b));
         let mut out = Vec::new();
         let mut total = 0;
-        json_diff("$", None, &a, &b, &mut out, &mut total);
+        json_diff(
+            "$",
+            None,
+            (&a, &b),
+            (Some(&sa), Some(&sb)),
+            &mut out,
+            &mut total,
+        );
         let got: Vec<(&str, &str, Option<&str>, Option<&str>)> = out
             .iter()
             .map(|c| {
@@ -645,7 +696,12 @@ mod tests {
                     Some("\"No Access\"")
                 ),
                 ("$.n[1]", "only_in_a", Some("2"), None),
-                ("$.token", "changed", Some("[REDACTED]"), Some("[REDACTED]")),
+                (
+                    "$.token",
+                    "changed",
+                    Some("\"[REDACTED]\""),
+                    Some("\"[REDACTED]\"")
+                ),
                 ("$.z", "only_in_b", None, Some("true")),
             ]
         );

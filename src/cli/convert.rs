@@ -20,6 +20,13 @@ pub struct ConvertArgs {
     /// Leave request and response bodies out (sizes are kept).
     #[arg(long)]
     pub no_bodies: bool,
+    /// Write the archive as it is: cookies, tokens and passwords included. By default
+    /// the HAR is sanitized as `harx sanitize` does.
+    #[arg(long)]
+    pub no_sanitize: bool,
+    /// A TOML rules file for the sanitizer (see `harx sanitize --print-default-rules`).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_sanitize")]
+    pub rules: Option<PathBuf>,
     /// Password-protected archives.
     #[command(flatten)]
     pub saz: super::common::SazArgs,
@@ -49,7 +56,43 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitStatus> {
         password: args.saz.saz_password.clone(),
     };
     let cap = crate::source::Limits::default().max_bytes;
-    let stats = if args.output.as_os_str() == "-" {
+    let stats = if !args.no_sanitize {
+        // The archive's HAR goes to a private temporary file (0600, removed on drop), and
+        // only its sanitized copy to the output.
+        let dir = match args.output.parent() {
+            Some(d) if !d.as_os_str().is_empty() && args.output.as_os_str() != "-" => {
+                d.to_path_buf()
+            }
+            _ => std::env::temp_dir(),
+        };
+        let raw = tempfile::Builder::new()
+            .prefix(".harx-convert.")
+            .suffix(".harx-tmp")
+            .tempfile_in(&dir)
+            .with_context(|| format!("{}: creating a temporary file", dir.display()))?;
+        let s = {
+            let mut out = std::io::BufWriter::new(raw.as_file());
+            let s = to_har(&mut archive, &opts, cap, &mut out)
+                .with_context(|| args.input.display().to_string())?;
+            out.flush()?;
+            s
+        };
+        if args.output.as_os_str() == "-" {
+            let clean = tempfile::Builder::new()
+                .prefix(".harx-convert.")
+                .suffix(".har")
+                .tempfile_in(&dir)?;
+            let path = clean.path().to_path_buf();
+            super::sanitize::sanitize_with_rules(raw.path(), &path, args.rules.as_deref())?;
+            let mut f = std::fs::File::open(&path)?;
+            std::io::copy(&mut f, &mut std::io::stdout().lock())?;
+            drop(clean);
+            std::fs::remove_file(&path).ok();
+        } else {
+            super::sanitize::sanitize_with_rules(raw.path(), &args.output, args.rules.as_deref())?;
+        }
+        s
+    } else if args.output.as_os_str() == "-" {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         let s = to_har(&mut archive, &opts, cap, &mut out)
             .with_context(|| args.input.display().to_string())?;

@@ -43,6 +43,10 @@ pub struct SanitizeArgs {
     /// Check FILE instead: exit 1 and list where secrets remain (never the values).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "output"])]
     pub verify: Option<PathBuf>,
+    /// With --verify: one JSON object a line (entry, offset, line, column, location,
+    /// confidence, what) instead of text.
+    #[arg(long, requires = "verify")]
+    pub json: bool,
     /// Print the default rules as a TOML rules file, and exit.
     #[arg(long)]
     pub print_default_rules: bool,
@@ -126,38 +130,7 @@ pub fn run(args: &SanitizeArgs) -> anyhow::Result<ExitStatus> {
         Replacement::Pseudonym => "pseudonym",
     };
     if let Some(file) = &args.verify {
-        let o = sanitize::run(file, &policy, &pool, None, &|_| String::new())?;
-        let mut out = std::io::stdout().lock();
-        for f in &o.findings {
-            let where_ = if f.entry >= 0 {
-                format!("entry {}", f.entry)
-            } else {
-                "log.pages".to_owned()
-            };
-            writeln!(
-                out,
-                "{}: {where_}, {}: {} (byte {}, line {}, column {})",
-                file.display(),
-                f.location,
-                f.rules.join(", "),
-                f.offset,
-                f.line,
-                f.column
-            )?;
-        }
-        if !args.quiet {
-            eprintln!(
-                "harx: {}: {} entries checked, {} strings still hold secrets",
-                file.display(),
-                o.entries,
-                o.findings.len()
-            );
-        }
-        return Ok(if o.findings.is_empty() {
-            ExitStatus::Success
-        } else {
-            ExitStatus::Failure
-        });
+        return verify(file, &policy, &pool, args);
     }
     let (Some(input), Some(output)) = (&args.input, &args.output) else {
         bail!("INPUT and -o OUTPUT are required");
@@ -170,28 +143,19 @@ pub fn run(args: &SanitizeArgs) -> anyhow::Result<ExitStatus> {
         );
     }
     let started = std::time::Instant::now();
-    let mut file = AtomicFile::create(output)?;
-    let outcome = {
-        let mut w = BufWriter::with_capacity(1 << 20, file.file());
-        let meta = |o: &Outcome| {
-            let (by_rule, _) = counts_json(o);
-            json!({
-                "tool": "harx",
-                "version": version,
-                "rules_sha256": rules.sha256,
-                "replacement": mode,
-                "redactions": o.total,
-                "by_rule": by_rule,
-            })
-            .to_string()
-        };
-        let o = sanitize::run(input, &policy, &pool, Some(&mut w), &meta)?;
-        w.flush()
-            .with_context(|| format!("writing {}", output.display()))?;
-        o
+    let meta = |o: &Outcome| {
+        let (by_rule, _) = counts_json(o);
+        json!({
+            "tool": "harx",
+            "version": version,
+            "rules_sha256": rules.sha256,
+            "replacement": mode,
+            "redactions": o.total,
+            "by_rule": by_rule,
+        })
+        .to_string()
     };
-    file.file().sync_all().ok();
-    file.commit()?;
+    let outcome = write_sanitized(input, output, &policy, &pool, &meta)?;
     if let Some(r) = &args.report {
         let (by_rule, by_location) = counts_json(&outcome);
         let report = json!({
@@ -218,12 +182,16 @@ pub fn run(args: &SanitizeArgs) -> anyhow::Result<ExitStatus> {
         if args.delete_original {
             // Only when both outputs are complete and check out: the sanitized file verifies
             // clean, and the encrypted copy parses as an OpenPGP message.
-            let check = sanitize::run(output, &policy, &pool, None, &|_| String::new())?;
+            let check = sanitize::verify(output, &policy, &pool)?;
+            let high = check
+                .findings
+                .iter()
+                .filter(|f| f.rules.first().is_some_and(|c| c == "high"))
+                .count();
             ensure!(
-                check.findings.is_empty(),
-                "{}: {} strings still hold secrets; the original was kept",
+                high == 0,
+                "{}: {high} strings still hold secrets (see `harx sanitize --verify`); the original was kept",
                 output.display(),
-                check.findings.len()
             );
             pgp::composed::Message::from_file(&encrypted).map_err(|e| {
                 anyhow::anyhow!(
@@ -252,6 +220,188 @@ pub fn run(args: &SanitizeArgs) -> anyhow::Result<ExitStatus> {
         );
     }
     Ok(ExitStatus::Success)
+}
+
+/// `--verify FILE`: the independent verifier's findings, locations and detectors only
+/// (never values); exit 1 when any is `high`.
+fn verify(
+    file: &Path,
+    policy: &Policy<'_>,
+    pool: &rayon::ThreadPool,
+    args: &SanitizeArgs,
+) -> anyhow::Result<ExitStatus> {
+    let o = sanitize::verify(file, policy, pool)?;
+    let mut out = std::io::stdout().lock();
+    let mut high = 0;
+    for f in &o.findings {
+        let confidence = f.rules.first().map_or("high", String::as_str);
+        let what = f.rules.get(1).map_or("", String::as_str);
+        if confidence == "high" {
+            high += 1;
+        }
+        if args.json {
+            let line = json!({
+                "entry": f.entry,
+                "offset": f.offset,
+                "line": f.line,
+                "column": f.column,
+                "location": f.location,
+                "confidence": confidence,
+                "what": what,
+            });
+            writeln!(out, "{line}")?;
+            continue;
+        }
+        let where_ = if f.entry >= 0 {
+            format!("entry {}", f.entry)
+        } else {
+            "log.pages".to_owned()
+        };
+        let label = if confidence == "high" {
+            "secret"
+        } else {
+            "possible secret (may be a false positive)"
+        };
+        writeln!(
+            out,
+            "{}: {where_}, {}: {label}: {what} (byte {}, line {}, column {})",
+            file.display(),
+            if f.location.is_empty() {
+                "entry"
+            } else {
+                &f.location
+            },
+            f.offset,
+            f.line,
+            f.column
+        )?;
+    }
+    if !args.quiet {
+        eprintln!(
+            "harx: {}: {} entries checked, {} secrets, {} possible secrets",
+            file.display(),
+            o.entries,
+            high,
+            o.findings.len() - high
+        );
+    }
+    Ok(if high == 0 {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+/// Sanitizes `input` into `output` with the built-in rules plus `rules_file`: what
+/// commands that write HAR files from other sources (`convert`) call.
+///
+/// # Errors
+/// Bad rules, unreadable input, unwritable output.
+pub fn sanitize_with_rules(
+    input: &Path,
+    output: &Path,
+    rules_file: Option<&Path>,
+) -> anyhow::Result<Outcome> {
+    let user = rules_file
+        .map(|p| {
+            std::fs::read_to_string(p).with_context(|| format!("{}: reading rules", p.display()))
+        })
+        .transpose()?;
+    let rules = Rules::load(user.as_deref()).map_err(|e| anyhow::anyhow!("rules: {e}"))?;
+    let policy = Policy {
+        rules: &rules,
+        key: random_key()?,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("harx-sanitize-{i}"))
+        .build()
+        .context("starting worker threads")?;
+    let meta = |o: &Outcome| {
+        let (by_rule, _) = counts_json(o);
+        json!({
+            "tool": "harx",
+            "version": env!("CARGO_PKG_VERSION"),
+            "rules_sha256": rules.sha256,
+            "replacement": "redact",
+            "redactions": o.total,
+            "by_rule": by_rule,
+        })
+        .to_string()
+    };
+    write_sanitized(input, output, &policy, &pool, &meta)
+}
+
+/// Sanitizes `input` into `output` (atomically, 0600). A first pass redacts by the rules
+/// and propagates each secret forward; when its output still holds a secret it found
+/// (an occurrence before the entry that revealed it), a second pass over that output
+/// redacts it there too.
+fn write_sanitized(
+    input: &Path,
+    output: &Path,
+    policy: &Policy<'_>,
+    pool: &rayon::ThreadPool,
+    meta: &dyn Fn(&Outcome) -> String,
+) -> anyhow::Result<Outcome> {
+    let mut first = AtomicFile::create(output)?;
+    let mut outcome = {
+        let mut w = BufWriter::with_capacity(1 << 20, first.file());
+        let o = sanitize::run(input, policy, pool, Some(&mut w), meta)?;
+        w.flush()
+            .with_context(|| format!("writing {}", output.display()))?;
+        o
+    };
+    let pass1 = crate::source::Source::open(first.path_temp())
+        .with_context(|| format!("reading back {}", output.display()))?;
+    if !sanitize::holds_known_secret(pass1.bytes(), &outcome.secrets) {
+        drop(pass1);
+        first.file().sync_all().ok();
+        first.commit()?;
+        return Ok(outcome);
+    }
+    let mut second = AtomicFile::create(output)?;
+    let seed = std::mem::take(&mut outcome.secrets);
+    let before = outcome.counts.clone();
+    let merged_meta = |o: &Outcome| {
+        let mut m = Outcome {
+            counts: before.clone(),
+            ..Outcome::default()
+        };
+        for (rule, locs) in &o.counts {
+            for (l, n) in locs {
+                *m.counts
+                    .entry(rule.clone())
+                    .or_default()
+                    .entry(l.clone())
+                    .or_default() += n;
+            }
+        }
+        m.total = m.counts.values().flat_map(|x| x.values()).sum();
+        meta(&m)
+    };
+    let again = {
+        let mut w = BufWriter::with_capacity(1 << 20, second.file());
+        let o = sanitize::run_again(output, &pass1, policy, pool, &mut w, &merged_meta, &seed)?;
+        w.flush()
+            .with_context(|| format!("writing {}", output.display()))?;
+        o
+    };
+    drop(pass1);
+    second.file().sync_all().ok();
+    second.commit()?;
+    drop(first);
+    for (rule, locs) in again.counts {
+        for (l, n) in locs {
+            *outcome
+                .counts
+                .entry(rule.clone())
+                .or_default()
+                .entry(l)
+                .or_default() += n;
+        }
+    }
+    outcome.total = outcome.counts.values().flat_map(|x| x.values()).sum();
+    outcome.findings.extend(again.findings);
+    Ok(outcome)
 }
 
 /// Encrypts `input` to the OpenPGP public key in `key` (armored or binary) as

@@ -52,7 +52,7 @@ impl Default for ParseConfig {
 /// Runs the sanitizer's body rules (form, multipart, JSON at any depth, base64, HTML,
 /// SSE, tokens) over the exported bodies. Propagation of secrets across entries is
 /// `harx sanitize`'s; here each body is judged on its own.
-fn sanitize_bodies(row: &mut EntryRow<'_>) {
+fn sanitize_bodies(row: &mut EntryRow<'_>, exported: bool) {
     use crate::sanitize::engine::{Policy, sanitize_body_found};
     let Some(rules) = builtin_rules() else {
         // The built-in rules always load; should they not, no body leaves unredacted.
@@ -71,16 +71,31 @@ fn sanitize_bodies(row: &mut EntryRow<'_>) {
         key: [0; 32],
     };
     let request_mime = row.request_mime.as_deref().unwrap_or("").to_owned();
-    if let Some(b) = &row.request_body
-        && let Some(n) = sanitize_body_found(&policy, b, &request_mime, false, &mut row.found)
-    {
-        row.request_body = Some(Cow::Owned(n));
-    }
     let base64 = row
         .response_body_encoding
         .as_deref()
         .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
     let mime = row.mime_type.as_deref().unwrap_or("").to_owned();
+    if !exported {
+        // Bodies that are not exported are read only for the secrets they reveal (a token
+        // in a response, sent again later in a header): behind a cheap prefilter.
+        for (b, m, b64) in [
+            (row.request_body.as_deref(), request_mime.as_str(), false),
+            (row.response_body.as_deref(), mime.as_str(), base64),
+        ] {
+            if let Some(b) = b
+                && crate::sanitize::engine::may_reveal_secrets(b, m, b64)
+            {
+                let _ = sanitize_body_found(&policy, b, m, b64, &mut row.found);
+            }
+        }
+        return;
+    }
+    if let Some(b) = &row.request_body
+        && let Some(n) = sanitize_body_found(&policy, b, &request_mime, false, &mut row.found)
+    {
+        row.request_body = Some(Cow::Owned(n));
+    }
     if let Some(b) = &row.response_body
         && let Some(n) = sanitize_body_found(&policy, b, &mime, base64, &mut row.found)
     {
@@ -105,7 +120,7 @@ pub fn redact_title(title: &str) -> Option<String> {
 }
 
 /// The sanitizer's built-in rules, loaded once.
-fn builtin_rules() -> Option<&'static crate::sanitize::rules::Rules> {
+pub fn builtin_rules() -> Option<&'static crate::sanitize::rules::Rules> {
     use std::sync::OnceLock;
     static RULES: OnceLock<Option<crate::sanitize::rules::Rules>> = OnceLock::new();
     RULES
@@ -139,12 +154,41 @@ fn redact_tokens(row: &mut EntryRow<'_>) {
     fix(&mut row.redirect_url, false);
     fix(&mut row.error, true);
     fix(&mut row.status_text, true);
+    fix(&mut row.server_ip, true);
+    fix(&mut row.connection, true);
+    fix(&mut row.page_id, true);
+    fix(&mut row.tracking_id, false);
+    if let Some(p) = row.page_id.as_deref()
+        && (p.contains("://") || p.starts_with('/'))
+        && let Cow::Owned(o) = redact::url_with(p, &mut keeper(found))
+    {
+        row.page_id = Some(Cow::Owned(o));
+    }
+    if row
+        .tracking_id
+        .as_deref()
+        .is_some_and(|t| t.contains(redact::REDACTED))
+    {
+        // a tracking header whose value was a credential tracks nothing
+        row.tracking_id = None;
+        row.tracking_header = None;
+    }
+    if let Some(u) = row.url.as_deref()
+        && u.len() > 5
+        && u[..5].eq_ignore_ascii_case("data:")
+        && let Some(n) = crate::sanitize::engine::redact_url(&policy, u, found)
+    {
+        row.url = Some(Cow::Owned(n));
+    }
     for (_, value) in row
         .request_headers
         .iter_mut()
         .chain(row.response_headers.iter_mut())
     {
         if let Some(n) = redact_text(&policy, value, false, &mut row.found) {
+            *value = Cow::Owned(n);
+        }
+        if let Some(n) = crate::sanitize::engine::base64_dump(&policy, value, &mut row.found) {
             *value = Cow::Owned(n);
         }
     }
@@ -356,8 +400,15 @@ impl EntryParser {
             if config.sanitize {
                 redact_tokens(&mut row);
             }
-            if config.bodies && config.sanitize && config.sanitize_bodies {
-                sanitize_bodies(&mut row);
+            if config.sanitize && config.sanitize_bodies {
+                sanitize_bodies(&mut row, config.bodies);
+            }
+            if !config.bodies {
+                // read only to learn the secrets they hold (see `learn_bodies`)
+                row.request_body = None;
+                row.response_body = None;
+                row.request_mime = None;
+                row.response_body_encoding = None;
             }
             let index = span.index;
             self.found.extend(row.found.drain(..).map(|v| (index, v)));
@@ -568,7 +619,7 @@ fn request<'i>(
                 &mut row.found,
             ),
             "headersSize" => row.sizes[0] = size(st.num(&x)),
-            "postData" if config.bodies => {
+            "postData" if config.bodies || config.sanitize => {
                 row.request_body = x.get("text").and_then(|t| st.get(&t));
                 row.request_mime = x.get("mimeType").and_then(|t| st.text(&t));
             }
@@ -638,8 +689,10 @@ fn response<'i>(
                         match k {
                             "size" => row.sizes[4] = size(st.num(&y)),
                             "mimeType" => row.mime_type = non_empty(st.text(&y)),
-                            "text" if config.bodies => row.response_body = st.get(&y),
-                            "encoding" if config.bodies => {
+                            "text" if config.bodies || config.sanitize => {
+                                row.response_body = st.get(&y);
+                            }
+                            "encoding" if config.bodies || config.sanitize => {
                                 row.response_body_encoding = non_empty(st.text(&y));
                             }
                             _ => {}

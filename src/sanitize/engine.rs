@@ -2,9 +2,11 @@
 //! per string what is secret, and returns byte edits. Nothing else in the entry changes.
 
 use super::json::{self, Node};
-use super::rules::{Replacement, Rules};
+use super::rules::{JsonContext, Replacement, Rules};
+use crate::transform::names::Words;
 use crate::transform::redact::{
-    HeaderClass, params_with, percent_decode_lossy, redact_header_with, url_with_rule,
+    HeaderClass, header_class, params_with, percent_decode_lossy, redact_header_rules,
+    url_with_rule,
 };
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -70,9 +72,10 @@ pub fn hmac_hex(key: &[u8; 32], msg: &str) -> String {
     format!("{outer:x}")
 }
 
-/// Whether `v` is already a marker (so sanitizing sanitized output changes nothing).
+/// Whether `v` is already a marker, plain or percent-encoded (so sanitizing sanitized
+/// output changes nothing).
 pub fn is_marker(v: &str) -> bool {
-    v == REDACTED || (v.starts_with("[REDACTED:") && v.ends_with(']') && v.len() == 19)
+    crate::transform::redact::is_marker_text(v)
 }
 
 /// The work on one entry.
@@ -230,8 +233,11 @@ impl<'p, 'r> Walk<'p, 'r> {
     }
 
     fn url_text(&mut self, u: &str) -> Option<String> {
+        if u.len() > 5 && u[..5].eq_ignore_ascii_case("data:") {
+            return self.data_url(u);
+        }
         let rules = self.policy.rules;
-        let secret = |n: &str| rules.param(n);
+        let secret = |n: &str, v: &str| rules.param(n, v);
         self.with_rule("url-param", |w| {
             let mut mark = |v: &str| w.mark(v);
             match url_with_rule(u, &secret, &mut mark) {
@@ -239,6 +245,27 @@ impl<'p, 'r> Walk<'p, 'r> {
                 Cow::Borrowed(_) => None,
             }
         })
+    }
+
+    /// A `data:` URL: its payload redacted as a body of its MIME type.
+    fn data_url(&mut self, u: &str) -> Option<String> {
+        let comma = u.find(',')?;
+        let meta = &u[5..comma];
+        let payload = &u[comma + 1..];
+        let (mime, b64) = match meta.strip_suffix(";base64") {
+            Some(m) => (m, true),
+            None => (meta, false),
+        };
+        let new = if b64 {
+            let d = decode_text_body(payload, mime)?;
+            let t = self.body_text(&d.text, mime, true)?;
+            d.encode(&t)?
+        } else {
+            let text = percent_decode_lossy(payload);
+            let t = self.body_text(&text, mime, true)?;
+            crate::transform::redact::percent_encode_component(&t)
+        };
+        Some(format!("{}{new}", &u[..=comma]))
     }
 
     fn set_loc(&mut self, loc: &str) {
@@ -265,9 +292,27 @@ impl<'p, 'r> Walk<'p, 'r> {
                     || s.starts_with("http://")
                     || s.starts_with("https://")
                     || s.starts_with("ws://")
-                    || s.starts_with("wss://");
-                let new = if looks_url { self.url_text(s) } else { None };
+                    || s.starts_with("wss://")
+                    || s.starts_with("data:");
+                let rules = self.policy.rules;
+                let new = if key.is_some_and(|k| rules.text_name(k)) && !is_marker(s) {
+                    // a member no producer documents, named like a secret (`_authToken`)
+                    Some(self.with_rule("secret-member", |w| w.mark(s)))
+                } else if looks_url {
+                    self.url_text(s)
+                } else if s.len() > 2 && s.starts_with(['{', '[']) {
+                    // JSON as a name or a value (a beacon's query string, a config)
+                    self.json_like(s).flatten()
+                } else {
+                    None
+                };
                 self.finish(span, s, new);
+            }
+            Node::Num(span) => {
+                if key.is_some_and(|k| self.policy.rules.text_name(k)) {
+                    self.set_loc(loc);
+                    self.number(span, "secret-member");
+                }
             }
             Node::Other => {}
         }
@@ -287,33 +332,14 @@ impl<'p, 'r> Walk<'p, 'r> {
                 match (k.as_ref(), v) {
                     ("value", Node::Str(span, s)) => {
                         self.set_loc(loc);
-                        let class = self.policy.rules.header(name);
-                        let rule = match class {
-                            HeaderClass::Credentials => "authorization",
-                            HeaderClass::Cookie => "cookie-header",
-                            HeaderClass::SetCookie => "set-cookie",
-                            HeaderClass::Url => "url-param",
-                            HeaderClass::Secret => "secret-header",
-                            HeaderClass::Plain => "",
-                        };
-                        let new = if class == HeaderClass::Url {
-                            self.url_text(s)
-                        } else if class == HeaderClass::Plain {
-                            None
-                        } else if matches!(class, HeaderClass::Cookie | HeaderClass::SetCookie)
-                            && !self.policy.rules.allow_mode
-                        {
-                            self.cookie_header(s, class)
-                        } else {
-                            self.with_rule(rule, |w| {
-                                let mut mark = |v: &str| w.mark(v);
-                                match redact_header_with(class, Cow::Borrowed(s), &mut mark) {
-                                    Cow::Owned(o) => Some(o),
-                                    Cow::Borrowed(_) => None,
-                                }
-                            })
-                        };
+                        let new = self.header_value(name, s);
                         self.finish(span, s, new);
+                    }
+                    ("value", Node::Num(span)) => {
+                        self.set_loc(loc);
+                        if self.policy.rules.header(name) != HeaderClass::Plain {
+                            self.number(span, "secret-header");
+                        }
                     }
                     _ => self.generic(v, loc, Some(k)),
                 }
@@ -321,45 +347,61 @@ impl<'p, 'r> Walk<'p, 'r> {
         }
     }
 
-    /// Cookie / Set-Cookie values with the keep-list honoured.
-    fn cookie_header(&mut self, s: &str, class: HeaderClass) -> Option<String> {
-        let rule = if class == HeaderClass::Cookie {
-            "cookie-header"
-        } else {
-            "set-cookie"
-        };
+    /// A header's value with the header rules applied (the one implementation in
+    /// [`crate::transform::redact`]); `None` when nothing changed.
+    fn header_value(&mut self, name: &str, s: &str) -> Option<String> {
         let rules = self.policy.rules;
-        let sep = if class == HeaderClass::Cookie {
-            ';'
-        } else {
-            '\n'
-        };
-        let mut out = String::with_capacity(s.len());
-        for (i, part) in s.split(sep).enumerate() {
-            if i > 0 {
-                out.push(sep);
-            }
-            let (first, rest) = if class == HeaderClass::SetCookie {
-                part.split_once(';')
-                    .map_or((part, None), |(a, b)| (a, Some(b)))
-            } else {
-                (part, None)
-            };
-            match first.split_once('=') {
-                Some((n, v)) if !rules.keep_cookie(n.trim()) => {
-                    out.push_str(n);
-                    out.push('=');
-                    let r = self.with_rule(rule, |w| w.mark(v));
-                    out.push_str(&r);
-                }
-                _ => out.push_str(first),
-            }
-            if let Some(r) = rest {
-                out.push(';');
-                out.push_str(r);
+        let class = rules.header(name);
+        if class == HeaderClass::Plain && looks_base64(s) {
+            // a debugging header carrying a base64 dump (of a request, of JSON)
+            if let Some(d) = decode_text_body(s, "")
+                && let Some(t) = self.body_text(&d.text, "", true)
+            {
+                return d.encode(&t);
             }
         }
-        (out != s).then_some(out)
+        let rule = match class {
+            HeaderClass::Credentials => "authorization",
+            HeaderClass::Cookie => "cookie-header",
+            HeaderClass::SetCookie => "set-cookie",
+            HeaderClass::Url | HeaderClass::Plain => "url-param",
+            HeaderClass::Secret => "secret-header",
+        };
+        self.with_rule(rule, |w| {
+            let secret = |n: &str, v: &str| rules.param(n, v);
+            let keep = |n: &str| rules.keep_cookie(n);
+            let mut mark = |v: &str| w.mark(v);
+            match redact_header_rules(class, Cow::Borrowed(s), &secret, &keep, &mut mark) {
+                Cow::Owned(o) => Some(o),
+                Cow::Borrowed(_) => None,
+            }
+        })
+    }
+
+    /// A secret number (`"otp": 918273`): becomes the marker string.
+    fn number(&mut self, span: &Range<usize>, rule: &'static str) {
+        let text = self.with_rule(rule, |w| w.mark_number());
+        self.edits.push(Edit {
+            span: span.clone(),
+            text: json::encode_string(&text),
+            rules: std::mem::take(&mut self.fired),
+            location: self.loc.clone(),
+        });
+        self.fired.clear();
+    }
+
+    fn mark_number(&mut self) -> String {
+        // the digits are not kept for propagation: short numbers would match everywhere
+        *self
+            .counts
+            .entry(self.rule.to_owned())
+            .or_default()
+            .entry(self.loc.clone())
+            .or_default() += 1;
+        if !self.fired.iter().any(|f| f == self.rule) {
+            self.fired.push(self.rule.to_owned());
+        }
+        self.policy.replacement("")
     }
 
     fn name_value_list(&mut self, n: &Node<'_>, loc: &str, kind: &'static str) {
@@ -378,10 +420,13 @@ impl<'p, 'r> Walk<'p, 'r> {
                         self.set_loc(loc);
                         let secret = match kind {
                             "cookie" => !self.policy.rules.keep_cookie(name),
-                            _ => self.policy.rules.param(name),
+                            _ => self.policy.rules.param(name, s),
                         };
                         let new = if secret {
                             Some(self.with_rule(kind, |w| w.mark(s)))
+                        } else if s.trim_start().starts_with(['{', '[']) {
+                            // JSON in a parameter (ad and analytics beacons)
+                            self.json_like(s).flatten()
                         } else if kind != "cookie" {
                             // a param value may itself be a URL (redirect_uri, RelayState)
                             self.url_text(s)
@@ -389,6 +434,13 @@ impl<'p, 'r> Walk<'p, 'r> {
                             None
                         };
                         self.finish(span, s, new);
+                    }
+                    ("value", Node::Num(span)) => {
+                        self.set_loc(loc);
+                        let secret = kind == "cookie" || self.policy.rules.param(name, "");
+                        if secret {
+                            self.number(span, kind);
+                        }
                     }
                     _ => self.generic(v, loc, Some(k)),
                 }
@@ -399,60 +451,32 @@ impl<'p, 'r> Walk<'p, 'r> {
     /// A body string: sniffed and redacted by its real format.
     fn body(&mut self, span: &Range<usize>, text: &str, mime: &str, base64: bool, loc: &str) {
         self.set_loc(loc);
-        let new = if base64 {
-            crate::transform::base64::decode(text).and_then(|bytes| {
-                let s = String::from_utf8(bytes).ok()?;
-                let t = self.body_text(&s, mime, true)?;
-                Some(crate::transform::base64::encode(t.as_bytes()))
-            })
-        } else {
+        if !base64 {
             // tokens and propagation are applied once, by `finish`
-            self.body_text(text, mime, false)
-        };
-        if base64 {
-            // tokens and propagation run on the decoded text above, not on base64
-            if let Some(n) = new {
-                self.edits.push(Edit {
-                    span: span.clone(),
-                    text: json::encode_string(&n),
-                    rules: std::mem::take(&mut self.fired),
-                    location: self.loc.clone(),
-                });
-            }
-            self.fired.clear();
-        } else {
-            self.finish(span, text, new);
+            let new = self.body_text(text, mime, false);
+            return self.finish(span, text, new);
         }
+        // tokens and propagation run on the decoded text, not on base64
+        let new = decode_text_body(text, mime).and_then(|d| {
+            let t = self.body_text(&d.text, mime, true)?;
+            d.encode(&t)
+        });
+        if let Some(n) = new {
+            self.edits.push(Edit {
+                span: span.clone(),
+                text: json::encode_string(&n),
+                rules: std::mem::take(&mut self.fired),
+                location: self.loc.clone(),
+            });
+        }
+        self.fired.clear();
     }
 
     /// Redacts a decoded body; `None` when nothing changed. With `finalize` (base64
     /// bodies) tokens and propagation apply here too.
     fn body_text(&mut self, text: &str, mime: &str, finalize: bool) -> Option<String> {
         let mime_l = mime.to_ascii_lowercase();
-        let t = text.trim_start();
-        let mut out: Option<String> = None;
-        if mime_l.contains("multipart/form-data") {
-            out = self.multipart(text, &mime_l, mime);
-        } else if t.starts_with('{') || t.starts_with('[') {
-            out = self.json_body(text);
-        } else if mime_l.contains("event-stream")
-            || t.starts_with("data:")
-            || t.starts_with("event:")
-        {
-            out = self.sse(text);
-        } else if let Some(rest) = socket_io(t) {
-            let prefix = &text[..text.len() - rest.len()];
-            out = self.json_body(rest).map(|j| format!("{prefix}{j}"));
-        } else if mime_l.contains("x-www-form-urlencoded") || looks_form(t) {
-            let rules = self.policy.rules;
-            let secret = |n: &str| rules.param(n);
-            out = self.with_rule("form-param", |w| {
-                let mut mark = |v: &str| w.mark(v);
-                params_with(text, &secret, &mut mark)
-            });
-        } else if mime_l.contains("html") || mime_l.contains("xml") || t.starts_with('<') {
-            out = self.html(text);
-        }
+        let out = self.body_format(text, &mime_l, mime);
         if !finalize {
             return out;
         }
@@ -463,45 +487,208 @@ impl<'p, 'r> Walk<'p, 'r> {
         prop.or(tok).or(out)
     }
 
-    fn json_body(&mut self, text: &str) -> Option<String> {
-        let node = json::parse(text.as_bytes(), 0).ok()?;
-        let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-        self.json_walk(&node, None, None, &mut edits);
-        if edits.is_empty() {
+    /// The format rules of a body: multipart, JSON (also behind an XSSI prefix, inside a
+    /// JSONP call, as NDJSON), SSE, Socket.IO, forms, HTML and XML; free text (scripts,
+    /// GraphQL, STOMP frames) and whatever did not parse get the `name: value` rule.
+    fn body_format(&mut self, text: &str, mime_l: &str, mime: &str) -> Option<String> {
+        let t = text.trim_start();
+        if mime_l.contains("multipart/form-data")
+            && let Some(r) = self.multipart(text, mime_l, mime)
+        {
+            return Some(r);
+        }
+        if let Some(r) = self.json_like(text) {
+            return r;
+        }
+        let allow = self.policy.rules.allow_mode;
+        if mime_l.contains("event-stream") || t.starts_with("data:") || t.starts_with("event:") {
+            return self.sse(text).or_else(|| self.free_text(text));
+        }
+        if let Some(rest) = socket_io(t) {
+            let prefix = &text[..text.len() - rest.len()];
+            if let Some(r) = self.json_like(rest) {
+                return r.map(|j| format!("{prefix}{j}"));
+            }
+        }
+        if mime_l.contains("x-www-form-urlencoded") || looks_form(t) {
+            let rules = self.policy.rules;
+            let secret = |n: &str, v: &str| rules.param(n, v);
+            return self.with_rule("form-param", |w| {
+                let mut mark = |v: &str| w.mark(v);
+                params_with(text, &secret, &mut mark)
+            });
+        }
+        if allow && !t.is_empty() {
+            // an allow-list keeps only what it names; a body of free text names nothing
+            return Some(self.with_rule("allow-mode-body", |w| w.mark(text)));
+        }
+        let markup = mime_l.contains("html") || mime_l.contains("xml") || t.starts_with('<');
+        let after_markup = if markup { self.markup(text) } else { None };
+        let cur = after_markup.as_deref().unwrap_or(text);
+        self.free_text(cur).or(after_markup)
+    }
+
+    /// JSON in any of the wrappers producers and servers put it in; `None` when the text
+    /// is not JSON, `Some(None)` when it is and nothing changed.
+    fn json_like(&mut self, text: &str) -> Option<Option<String>> {
+        let t = text.trim_start();
+        let lead = text.len() - t.len();
+        if t.starts_with('{') || t.starts_with('[') {
+            if let Some(r) = self.json_parse_walk(text) {
+                return Some(r);
+            }
+            // `{…};` (a statement, a beacon's query)
+            let body = text.trim_end();
+            if let Some(inner) = body.strip_suffix(';')
+                && let Some(r) = self.json_parse_walk(inner)
+            {
+                return Some(r.map(|j| format!("{j}{}", &text[inner.len()..])));
+            }
+            return self.ndjson(text);
+        }
+        // XSSI guards: `)]}'`, `)]}',`, `while(1);`, `for(;;);`
+        for p in [
+            ")]}'",
+            ")]}",
+            "while(1);",
+            "while (1);",
+            "for(;;);",
+            "for (;;);",
+        ] {
+            if let Some(rest) = t.strip_prefix(p) {
+                let skip = rest.find(['{', '[']).filter(|&i| {
+                    rest[..i]
+                        .trim_matches([',', ' ', '\r', '\n', '\t', '\''])
+                        .is_empty()
+                })?;
+                let at = lead + p.len() + skip;
+                return self
+                    .json_like(&text[at..])
+                    .map(|r| r.map(|j| format!("{}{j}", &text[..at])));
+            }
+        }
+        // JSONP: `callback({...});`
+        let open = t.find('(')?;
+        let ident = &t[..open];
+        if ident.is_empty()
+            || !ident
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'.' | b' '))
+        {
             return None;
         }
-        Some(apply(text, &edits))
+        let body_end = t.rfind(')')?;
+        let inner = &t[open + 1..body_end];
+        let tail = t[body_end + 1..].trim();
+        if !(tail.is_empty() || tail == ";") || !inner.trim_start().starts_with(['{', '[']) {
+            return None;
+        }
+        let r = self.json_parse_walk(inner)?;
+        let start = lead + open + 1;
+        Some(r.map(|j| format!("{}{j}{}", &text[..start], &text[start + inner.len()..])))
+    }
+
+    /// NDJSON: one JSON value a line.
+    fn ndjson(&mut self, text: &str) -> Option<Option<String>> {
+        if !text.trim_end().contains('\n') {
+            return None;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut changed = false;
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            let body = line.trim_end_matches('\r');
+            if body.trim().is_empty() {
+                out.push_str(line);
+                continue;
+            }
+            match self.json_parse_walk(body)? {
+                Some(j) => {
+                    changed = true;
+                    out.push_str(&j);
+                    out.push_str(&line[body.len()..]);
+                }
+                None => out.push_str(line),
+            }
+        }
+        Some(changed.then_some(out))
+    }
+
+    fn json_body(&mut self, text: &str) -> Option<String> {
+        self.json_parse_walk(text).flatten()
+    }
+
+    /// `None`: not JSON; `Some(None)`: JSON, nothing changed.
+    fn json_parse_walk(&mut self, text: &str) -> Option<Option<String>> {
+        let node = json::parse(text.as_bytes(), 0).ok()?;
+        let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+        self.json_walk(&node, None, JsonContext::default(), &mut edits);
+        if edits.is_empty() {
+            return Some(None);
+        }
+        edits.sort_by_key(|e| e.0.start);
+        Some(Some(apply(text, &edits)))
     }
 
     fn json_walk(
         &mut self,
         n: &Node<'_>,
         key: Option<&str>,
-        parent: Option<&str>,
+        ctx: JsonContext,
         edits: &mut Vec<(Range<usize>, String)>,
     ) {
+        let rules = self.policy.rules;
         match n {
             Node::Obj(m) => {
+                let authorization = rules.authorization_object(m.iter().map(|(k, _)| k.as_ref()));
                 for (k, v) in m {
-                    self.json_walk(v, Some(k), key, edits);
+                    let own = JsonContext {
+                        authorization,
+                        ..ctx
+                    };
+                    let secret_here =
+                        rules.json_key(k, "", own) && !matches!(v, Node::Str(..) | Node::Num(_));
+                    let words = Words::of(k);
+                    let child = JsonContext {
+                        secret_parent: ctx.secret_parent || secret_here,
+                        question_parent: words.as_slice().iter().any(|w| {
+                            matches!(
+                                w.as_str(),
+                                "question" | "questions" | "recovery" | "security"
+                            )
+                        }),
+                        authorization,
+                    };
+                    if matches!(v, Node::Str(..) | Node::Num(_)) {
+                        self.json_walk(v, Some(k), own, edits);
+                    } else {
+                        self.json_walk(v, Some(k), child, edits);
+                    }
                 }
             }
             Node::Arr(a) => {
                 for v in a {
-                    self.json_walk(v, key, parent, edits);
+                    self.json_walk(v, key, ctx, edits);
                 }
             }
             Node::Str(span, s) => {
-                let secret = key.is_some_and(|k| self.policy.rules.json_key(k, parent, s));
+                let secret = key.is_some_and(|k| rules.json_key(k, s, ctx))
+                    || key.is_none() && ctx.secret_parent;
                 let new = if secret {
                     Some(self.with_rule("json-key", |w| w.mark(s)))
                 } else if s.starts_with("http://") || s.starts_with("https://") {
                     self.url_text(s)
                 } else if key.is_some_and(|k| k.eq_ignore_ascii_case("variables"))
-                    || s.trim_start().starts_with('{')
+                    || s.trim_start().starts_with(['{', '['])
+                    || s.starts_with(")]}")
                 {
                     // JSON inside a JSON string (GraphQL variables sent as text, nested payloads)
-                    self.json_body(s)
+                    self.json_like(s).flatten()
+                } else if s.len() > 3 && s.contains([':', '=']) {
+                    // a GraphQL query with inline literals, a script, a STOMP frame
+                    self.free_text(s)
                 } else {
                     None
                 };
@@ -511,8 +698,71 @@ impl<'p, 'r> Walk<'p, 'r> {
                     edits.push((span.clone(), json::encode_string(&n)));
                 }
             }
+            Node::Num(span) => {
+                let secret = key.is_some_and(|k| rules.json_key(k, "", ctx))
+                    || key.is_none() && ctx.secret_parent;
+                if secret {
+                    let m = self.with_rule("json-key", |w| w.mark_number());
+                    edits.push((span.clone(), json::encode_string(&m)));
+                }
+            }
             Node::Other => {}
         }
+    }
+
+    /// `name: value` and `name = value` pairs with a secret name in free text: inline
+    /// JavaScript (`"accessToken": "…"`, `apiKey: '…'`), GraphQL literals (`login(password:
+    /// "…")`), STOMP and other frames (`passcode:…`), YAML, logs, truncated JSON.
+    fn free_text(&mut self, text: &str) -> Option<String> {
+        let rules = self.policy.rules;
+        if text.len() < 4 || !rules.text_kv_prefilter.is_match(text) {
+            return None;
+        }
+        let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+        let mut at = 0;
+        while let Some(c) = rules.text_kv.captures_at(text, at) {
+            let (Some(name), Some(v)) = (c.get(1), c.get(2).or(c.get(3)).or(c.get(4))) else {
+                break;
+            };
+            // a pair that is not secret does not hide the next one (`https://h/p?sig=…`):
+            // the search goes on right after its name
+            at = name.end().max(at + 1);
+            if !rules.text_name(name.as_str()) {
+                continue;
+            }
+            at = v.end();
+            let mut range = v.range();
+            let bare = c.get(4).is_some();
+            if bare && header_class(name.as_str()) == HeaderClass::Credentials {
+                // `Authorization: Bearer abc`: the credential is the word after the scheme
+                let after = &text[range.end..];
+                let sp = after.len() - after.trim_start_matches([' ', '\t']).len();
+                let cred = after[sp..]
+                    .find(|ch: char| ch.is_whitespace() || matches!(ch, '"' | '\'' | ',' | ';'))
+                    .unwrap_or(after.len() - sp);
+                if sp > 0 && cred > 0 {
+                    range = range.end + sp..range.end + sp + cred;
+                }
+            }
+            let val = &text[range.clone()];
+            if val.len() > 4096
+                || is_marker(val)
+                || val.trim().is_empty()
+                || matches!(
+                    val,
+                    "true" | "false" | "null" | "undefined" | "none" | "None"
+                )
+            {
+                continue;
+            }
+            let rep = self.with_rule("text-pair", |w| w.mark(val));
+            edits.push((range, rep));
+        }
+        if edits.is_empty() {
+            return None;
+        }
+        edits.sort_by_key(|e| e.0.start);
+        Some(apply(text, &edits))
     }
 
     fn sse(&mut self, text: &str) -> Option<String> {
@@ -572,7 +822,11 @@ impl<'p, 'r> Walk<'p, 'r> {
             let body = &part[body_start..];
             let trimmed = body.trim_end_matches(['\r', '\n']);
             let tail = &body[trimmed.len()..];
-            if name.as_deref().is_some_and(|n| self.policy.rules.param(n)) && !trimmed.is_empty() {
+            if name
+                .as_deref()
+                .is_some_and(|n| self.policy.rules.param(n, trimmed))
+                && !trimmed.is_empty()
+            {
                 out.push_str(&part[..body_start]);
                 let r = self.with_rule("multipart-field", |w| w.mark(trimmed));
                 out.push_str(&r);
@@ -590,19 +844,29 @@ impl<'p, 'r> Walk<'p, 'r> {
         changed.then_some(out)
     }
 
-    fn html(&mut self, text: &str) -> Option<String> {
+    /// HTML and XML: `<input>` values (passwords, hidden inputs with secret names: CSRF,
+    /// SAML, an OIDC `form_post` `code`, `id_token`, `state`), CSRF `<meta>` tags, and XML
+    /// elements with a secret name (`<wsse:Password>`, `<password>`).
+    fn markup(&mut self, text: &str) -> Option<String> {
         let rules = self.policy.rules;
         let mut edits: Vec<(Range<usize>, String)> = Vec::new();
         for m in rules.html_input.find_iter(text) {
             let tag = m.as_str();
-            let Some(name) = attr(tag, "name") else {
+            let Some((r, v)) = attr(tag, "value") else {
                 continue;
             };
-            if !rules.hidden_input(name.1) {
-                continue;
-            }
-            if let Some((r, v)) = attr(tag, "value") {
-                let rep = self.with_rule("html-hidden-input", |w| w.mark(v));
+            let password =
+                attr(tag, "type").is_some_and(|(_, t)| t.eq_ignore_ascii_case("password"));
+            let named = attr(tag, "name").is_some_and(|(_, n)| {
+                rules.hidden_input(n) || rules.param(n, v) || rules.text_name(n)
+            });
+            if (password || named) && !v.is_empty() && !is_marker(v) {
+                let rule = if password {
+                    "html-password-input"
+                } else {
+                    "html-hidden-input"
+                };
+                let rep = self.with_rule(rule, |w| w.mark(v));
                 edits.push((m.start() + r.start..m.start() + r.end, rep));
             }
         }
@@ -610,6 +874,21 @@ impl<'p, 'r> Walk<'p, 'r> {
             if let Some((r, v)) = attr(m.as_str(), "content") {
                 let rep = self.with_rule("html-csrf-meta", |w| w.mark(v));
                 edits.push((m.start() + r.start..m.start() + r.end, rep));
+            }
+        }
+        if text.contains("</") {
+            for c in rules.xml_element.captures_iter(text) {
+                let (Some(name), Some(v)) = (c.get(1), c.get(2)) else {
+                    continue;
+                };
+                let val = v.as_str().trim();
+                if val.is_empty() || is_marker(val) || !rules.text_name(name.as_str()) {
+                    continue;
+                }
+                let lead = v.as_str().len() - v.as_str().trim_start().len();
+                let start = v.start() + lead;
+                let rep = self.with_rule("xml-element", |w| w.mark(val));
+                edits.push((start..start + val.len(), rep));
             }
         }
         if edits.is_empty() {
@@ -697,9 +976,6 @@ impl<'p, 'r> Walk<'p, 'r> {
                     for (ck, cv) in cm {
                         match (ck.as_ref(), cv) {
                             ("text", Node::Str(span, s)) => {
-                                if b64 && binary_mime(mime) {
-                                    continue;
-                                }
                                 self.body(span, s, mime, b64, "response.content.text");
                             }
                             _ => self.generic(cv, "response.content", Some(ck)),
@@ -723,7 +999,9 @@ impl<'p, 'r> Walk<'p, 'r> {
             for (k, v) in mm {
                 match (k.as_ref(), v) {
                     ("data", Node::Str(span, s)) => {
-                        self.body(span, s, "", false, "_webSocketMessages.data");
+                        // binary frames (opcode 2) are written as base64
+                        let b64 = looks_base64(s);
+                        self.body(span, s, "", b64, "_webSocketMessages.data");
                     }
                     _ => self.generic(v, "_webSocketMessages", Some(k)),
                 }
@@ -734,6 +1012,82 @@ impl<'p, 'r> Walk<'p, 'r> {
     /// Redacts the `log.pages` array (titles hold URLs).
     pub fn pages(&mut self, n: &Node<'_>) {
         self.generic(n, "pages", None);
+    }
+}
+
+/// A base64 body decoded as text: UTF-8, or Latin-1 for text in another 8-bit
+/// encoding (kept byte for byte when encoded again).
+struct DecodedBody {
+    text: String,
+    latin1: bool,
+}
+
+impl DecodedBody {
+    /// Base64 of the redacted text, in the body's own bytes.
+    fn encode(&self, t: &str) -> Option<String> {
+        let bytes = if self.latin1 {
+            t.chars()
+                .map(|c| u8::try_from(u32::from(c)).ok())
+                .collect::<Option<Vec<u8>>>()?
+        } else {
+            t.as_bytes().to_vec()
+        };
+        Some(crate::transform::base64::encode(&bytes))
+    }
+}
+
+/// Whether decoded bytes are text: no control bytes but tab, CR and LF (a cut UTF-8
+/// sequence at the end is fine).
+fn looks_text(b: &[u8]) -> bool {
+    !b.is_empty()
+        && b.iter()
+            .all(|&c| c >= 0x20 || matches!(c, b'\t' | b'\r' | b'\n'))
+}
+
+/// Whether a string is base64 that may hide text (a binary WebSocket frame, a body
+/// without `encoding`): the alphabet only, a whole number of quads.
+fn looks_base64(s: &str) -> bool {
+    s.len() >= 16
+        && s.len().is_multiple_of(4)
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
+        && s.bytes()
+            .any(|c| c.is_ascii_digit() || c == b'+' || c == b'/' || c.is_ascii_uppercase())
+}
+
+/// Decodes a base64 body when it holds text, whatever its MIME type says: an image or
+/// font is judged by its first bytes before the whole is decoded.
+fn decode_text_body(text: &str, mime: &str) -> Option<DecodedBody> {
+    if binary_mime(mime) {
+        let head: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take(128)
+            .collect();
+        let head = &head[..head.len() / 4 * 4];
+        let bytes = crate::transform::base64::decode(head)?;
+        if !looks_text(&bytes) {
+            return None;
+        }
+    }
+    let bytes = crate::transform::base64::decode(text)?;
+    match String::from_utf8(bytes) {
+        Ok(s) => Some(DecodedBody {
+            text: s,
+            latin1: false,
+        }),
+        Err(e) => {
+            let b = e.into_bytes();
+            // mostly text in a legacy encoding, not binary
+            let controls = b
+                .iter()
+                .filter(|&&c| c < 0x20 && !matches!(c, b'\t' | b'\r' | b'\n'))
+                .count();
+            (controls * 100 <= b.len()).then(|| DecodedBody {
+                text: b.iter().map(|&c| char::from(c)).collect(),
+                latin1: true,
+            })
+        }
     }
 }
 
@@ -832,23 +1186,67 @@ fn sanitize_body_walk(
     let mut w = Walk::new(policy, known, 0);
     w.set_loc("body");
     if base64 {
-        if binary_mime(mime) {
-            return (None, Vec::new());
-        }
-        let Some(s) =
-            crate::transform::base64::decode(text).and_then(|b| String::from_utf8(b).ok())
-        else {
+        let Some(d) = decode_text_body(text, mime) else {
             return (None, Vec::new());
         };
-        let out = w
-            .body_text(&s, mime, true)
-            .map(|t| crate::transform::base64::encode(t.as_bytes()));
+        let out = w.body_text(&d.text, mime, true).and_then(|t| d.encode(&t));
         return (out, std::mem::take(&mut w.found));
     }
     let new = w.body_text(text, mime, false);
     let cur = new.as_deref().unwrap_or(text);
     let out = w.tokens(cur).or(new);
     (out, std::mem::take(&mut w.found))
+}
+
+/// Whether a body may hold a secret the body rules would find: one pass of a literal
+/// prefilter (secret words, token prefixes) over the text, or over the decoded text of a
+/// base64 body of a textual type. What `export` runs on the bodies it does not export.
+pub fn may_reveal_secrets(text: &str, mime: &str, base64: bool) -> bool {
+    use std::sync::OnceLock;
+    static PREFILTER: OnceLock<Option<regex::bytes::Regex>> = OnceLock::new();
+    let Some(re) = PREFILTER
+        .get_or_init(|| {
+            regex::bytes::Regex::new(
+                r"(?i)token|secret|passw|passcode|session|api.?key|auth|credential|eyJ|AKIA|ASIA|gh[pousr]_|xox[abprs]-|sk_live|AIza|-----BEGIN",
+            )
+            .ok()
+        })
+        .as_ref()
+    else {
+        return true;
+    };
+    if !base64 {
+        return re.is_match(text.as_bytes());
+    }
+    let m = mime.to_ascii_lowercase();
+    if !["json", "text", "javascript", "xml", "html", "form"]
+        .iter()
+        .any(|t| m.contains(t))
+    {
+        return false;
+    }
+    decode_text_body(text, mime).is_some_and(|d| re.is_match(d.text.as_bytes()))
+}
+
+/// A URL as `export` writes it, with the sanitizer's URL rules (`data:` URLs: their
+/// payload as a body); `None` when nothing changed.
+pub fn redact_url(policy: &Policy<'_>, url: &str, found: &mut Vec<String>) -> Option<String> {
+    static EMPTY: std::sync::OnceLock<Known> = std::sync::OnceLock::new();
+    let known = EMPTY.get_or_init(Known::default);
+    let mut w = Walk::new(policy, known, 0);
+    w.set_loc("url");
+    let out = w.url_text(url);
+    found.append(&mut w.found);
+    out
+}
+
+/// A header value that is base64 of text (a debugging header carrying a request dump,
+/// JSON): redacted as a body, encoded again; `None` when it is not one or nothing changed.
+pub fn base64_dump(policy: &Policy<'_>, value: &str, found: &mut Vec<String>) -> Option<String> {
+    if !looks_base64(value) {
+        return None;
+    }
+    sanitize_body_found(policy, value, "", true, found)
 }
 
 /// Built-in token patterns (a rules file adds to them).

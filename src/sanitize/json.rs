@@ -18,15 +18,18 @@ pub enum Node<'a> {
     Arr(Vec<Node<'a>>),
     /// A string: its span (quotes included) and decoded value.
     Str(Range<usize>, Cow<'a, str>),
-    /// A number, `true`, `false` or `null`.
+    /// A number: its span.
+    Num(Range<usize>),
+    /// `true`, `false` or `null`.
     Other,
 }
 
 impl<'a> Node<'a> {
-    /// The member `key` of an object.
+    /// The member `key` of an object; the last one when the name is repeated, as
+    /// `JSON.parse` and Python's `json` take it.
     pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         match self {
-            Node::Obj(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Node::Obj(m) => m.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -180,8 +183,10 @@ impl<'a> Reader<'a> {
                         && tok.iter().all(|c| {
                             c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E')
                         });
-                if ok {
+                if ok && matches!(tok, b"true" | b"false" | b"null") {
                     Ok(Node::Other)
+                } else if ok {
+                    Ok(Node::Num(self.base + start..self.base + self.p))
                 } else {
                     self.p = start;
                     self.err("invalid literal")

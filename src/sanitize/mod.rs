@@ -8,6 +8,7 @@ pub mod engine;
 pub mod json;
 pub mod known;
 pub mod rules;
+pub mod verify;
 
 use crate::error::{Error, Result, line_col};
 use crate::pipeline::advance_line;
@@ -31,6 +32,10 @@ const WINDOW: usize = 16 << 20;
 /// that mints fresh tokens on every request (the benchmark's generator) reaches it after
 /// some 45,000 secrets (about 370 bytes each).
 pub const KNOWN_BUDGET_BYTES: usize = 16 << 20;
+
+/// Most secrets a first pass hands to the second (about as much memory as the set of
+/// known secrets' budget allows).
+const MAX_SECOND_PASS_SECRETS: usize = 45_000;
 
 /// A place where `--verify` found a secret (never its value).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -60,6 +65,9 @@ pub struct Outcome {
     pub total: u64,
     /// Strings changed (with `--verify`: where secrets remain).
     pub findings: Vec<Finding>,
+    /// The secrets found, with the entry each was first found in (within the memory
+    /// budget): what a second pass looks for in the entries before that one.
+    pub secrets: Vec<(String, i64)>,
 }
 
 fn not_har(path: &Path, buf: &[u8], offset: usize, message: String) -> Error {
@@ -138,7 +146,7 @@ pub fn run(
     run_source(path, &source, policy, pool, out, meta)
 }
 
-/// [`run`] over bytes already read (`path` names them in messages).
+/// [`run_source`] with no secrets known beforehand.
 ///
 /// # Errors
 /// As [`run`].
@@ -147,9 +155,154 @@ pub fn run_source(
     source: &Source,
     policy: &Policy<'_>,
     pool: &rayon::ThreadPool,
-    mut out: Option<&mut dyn Write>,
+    out: Option<&mut dyn Write>,
     meta: &dyn Fn(&Outcome) -> String,
 ) -> Result<Outcome> {
+    run_source_seeded(
+        path,
+        source,
+        policy,
+        pool,
+        out,
+        meta,
+        Pass {
+            seed: &[],
+            check_only: false,
+        },
+    )
+}
+
+/// Checks `path` with the independent verifier ([`verify`]): the findings' `rules` are
+/// `["high" | "possible", what]`.
+///
+/// # Errors
+/// As [`run`].
+pub fn verify(path: &Path, policy: &Policy<'_>, pool: &rayon::ThreadPool) -> Result<Outcome> {
+    let source = Source::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    run_source_seeded(
+        path,
+        &source,
+        policy,
+        pool,
+        None,
+        &|_| String::new(),
+        Pass {
+            seed: &[],
+            check_only: true,
+        },
+    )
+}
+
+fn suspects_as_edits(check: verify::Check) -> Vec<Edit> {
+    check
+        .suspects
+        .into_iter()
+        .map(|s| Edit {
+            span: s.span,
+            text: String::new(),
+            rules: vec![
+                match s.confidence {
+                    verify::Confidence::High => "high",
+                    verify::Confidence::Possible => "possible",
+                }
+                .to_owned(),
+                s.what,
+            ],
+            location: s.location,
+        })
+        .collect()
+}
+
+/// The forms in which a secret may stand in the bytes of a HAR: as it is, inside base64
+/// (at each of the three alignments), JSON-escaped (`\/`) and percent-encoded.
+fn byte_forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_owned()];
+    for pad in 0..3 {
+        let mut b = vec![0u8; pad];
+        b.extend_from_slice(secret.as_bytes());
+        let enc = crate::transform::base64::encode(&b);
+        // drop the characters the padding touched and the last, partial quad
+        let start = if pad == 0 {
+            0
+        } else {
+            (pad * 4).div_ceil(3) + 1
+        };
+        let end = (b.len() / 3) * 4;
+        if let Some(mid) = enc.get(start..end) {
+            forms.push(mid.to_owned());
+        }
+    }
+    if secret.contains('/') {
+        forms.push(secret.replace('/', "\\/"));
+    }
+    let pct = crate::transform::redact::percent_encode_component(secret);
+    if pct != secret {
+        forms.push(pct);
+    }
+    forms
+}
+
+/// Whether sanitized bytes still hold a secret found by the pass that wrote them, in any
+/// form it may take ([`byte_forms`]): an occurrence before the entry that revealed it,
+/// which one pass cannot know about. A hit asks for a second pass.
+pub fn holds_known_secret(bytes: &[u8], secrets: &[(String, i64)]) -> bool {
+    let mut known = Known::default();
+    for (s, _) in secrets {
+        for f in byte_forms(s) {
+            known.insert(f, i64::MIN);
+        }
+    }
+    !known.is_empty() && !known.find(bytes, &|_| true).is_empty()
+}
+
+/// A second pass (see [`holds_known_secret`]): `source` is the first pass's output,
+/// `seed` its secrets, redacted wherever they stand, before or after the entry that
+/// revealed them.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_again(
+    path: &Path,
+    source: &Source,
+    policy: &Policy<'_>,
+    pool: &rayon::ThreadPool,
+    out: &mut dyn Write,
+    meta: &dyn Fn(&Outcome) -> String,
+    seed: &[(String, i64)],
+) -> Result<Outcome> {
+    let pass = Pass {
+        seed,
+        check_only: false,
+    };
+    run_source_seeded(path, source, policy, pool, Some(out), meta, pass)
+}
+
+/// [`run`] over bytes already read (`path` names them in messages).
+///
+/// # Errors
+/// As [`run`].
+/// What kind of pass [`run_source_seeded`] makes.
+#[derive(Debug, Clone, Copy)]
+struct Pass<'s> {
+    /// Secrets known before the first entry (a second pass).
+    seed: &'s [(String, i64)],
+    /// Only the verifier's check: no edits, no rules.
+    check_only: bool,
+}
+
+fn run_source_seeded(
+    path: &Path,
+    source: &Source,
+    policy: &Policy<'_>,
+    pool: &rayon::ThreadPool,
+    mut out: Option<&mut dyn Write>,
+    meta: &dyn Fn(&Outcome) -> String,
+    pass: Pass<'_>,
+) -> Result<Outcome> {
+    let Pass { seed, check_only } = pass;
     let buf = source.bytes();
     let bom = bom_len(buf);
     let layout =
@@ -177,15 +330,28 @@ pub fn run_source(
     // propagation): the values themselves are kept once, in `known`.
     let mut seen: HashSet<u64> = HashSet::new();
     let hash = |v: &str| crate::transform::redact::fnv(v.as_bytes());
+    for (v, _) in seed {
+        if seen.insert(hash(v)) {
+            known.insert(v.clone(), i64::MIN);
+        }
+    }
     if let Some(r) = layout.pages.clone().map(|r| r.start + bom..r.end + bom) {
         let node = json::parse(&buf[r.clone()], r.start)
             .map_err(|e| not_har(path, buf, e.offset, format!("log.pages: {}", e.message)))?;
+        if check_only {
+            let mut c = verify::Check::new();
+            c.walk(&node, "pages");
+            pending.extend(suspects_as_edits(c));
+        }
         let mut w = Walk::new(policy, &known, -1);
-        w.pages(&node);
+        if !check_only {
+            w.pages(&node);
+        }
         merge(&mut outcome.counts, std::mem::take(&mut w.counts));
         pending.extend(w.edits);
         for f in w.found {
             if seen.insert(hash(&f)) {
+                outcome.secrets.push((f.clone(), -1));
                 known.insert(f, -1);
             }
         }
@@ -269,30 +435,38 @@ pub fn run_source(
                 ));
             }
         };
-        let walk =
-            |known: &Known, spans: &[&EntrySpan], record: bool| -> Result<Vec<EntryResult>> {
-                pool.install(|| {
-                    spans
-                        .par_iter()
-                        .map(|s| {
-                            let node = json::parse(&buf[s.start..s.end], s.start).map_err(|e| {
-                                not_har(
-                                    path,
-                                    buf,
-                                    e.offset,
-                                    format!("entry {}: {}", s.index, e.message),
-                                )
-                            })?;
-                            let mut w = Walk::new(policy, known, s.index as i64);
-                            if record {
-                                w = w.recording();
-                            }
-                            w.entry(&node);
-                            Ok((s.index as i64, w.edits, w.found, w.counts, w.seen))
-                        })
-                        .collect()
-                })
-            };
+        let walk = |known: &Known,
+                    spans: &[&EntrySpan],
+                    record: bool|
+         -> Result<Vec<EntryResult>> {
+            pool.install(|| {
+                spans
+                    .par_iter()
+                    .map(|s| {
+                        let node = json::parse(&buf[s.start..s.end], s.start).map_err(|e| {
+                            not_har(
+                                path,
+                                buf,
+                                e.offset,
+                                format!("entry {}: {}", s.index, e.message),
+                            )
+                        })?;
+                        if check_only {
+                            let mut c = verify::Check::new();
+                            c.walk(&node, "");
+                            let edits = suspects_as_edits(c);
+                            return Ok((s.index as i64, edits, Vec::new(), Counts::new(), None));
+                        }
+                        let mut w = Walk::new(policy, known, s.index as i64);
+                        if record {
+                            w = w.recording();
+                        }
+                        w.entry(&node);
+                        Ok((s.index as i64, w.edits, w.found, w.counts, w.seen))
+                    })
+                    .collect()
+            })
+        };
         let all: Vec<&EntrySpan> = spans.iter().collect();
         let mut walked: Option<Result<Vec<EntryResult>>> = None;
         let mut emitted: Result<()> = Ok(());
@@ -316,6 +490,9 @@ pub fn run_source(
                     fresh.add(f, *idx);
                     known.insert(f.clone(), *idx);
                     window_secrets.push((f.clone(), *idx));
+                    if outcome.secrets.len() < MAX_SECOND_PASS_SECRETS {
+                        outcome.secrets.push((f.clone(), *idx));
+                    }
                 }
             }
         }
@@ -383,6 +560,8 @@ pub fn run_source(
     if let Some(o) = out.as_mut() {
         let m = meta(&outcome);
         match existing {
+            // sanitizing a sanitized file changes no byte: its metadata stays
+            Some(_) if outcome.total == 0 => {}
             Some(r) => {
                 o.write_all(&buf[written..r.start]).map_err(write_err)?;
                 o.write_all(m.as_bytes()).map_err(write_err)?;

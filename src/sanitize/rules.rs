@@ -1,7 +1,8 @@
 //! The sanitizer's rules: the built-in defaults (docs/sanitize.md) and a TOML file that
 //! adds to them, removes from them, or turns them into an allow-list.
 
-use crate::transform::redact::{HeaderClass, header_class, is_secret_param};
+use crate::transform::names::{is_authorization_context_key, is_generic_value_key, is_secret_name};
+use crate::transform::redact::{HeaderClass, header_class, is_secret_param_value};
 use regex::Regex;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -167,6 +168,17 @@ const HIDDEN_INPUTS: &[&str] = &[
     "xsrf_token",
 ];
 
+/// Where a JSON value sits, as far as redaction cares.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonContext {
+    /// Some enclosing key is secret (`credentials`, `password`).
+    pub secret_parent: bool,
+    /// The enclosing key is a security question.
+    pub question_parent: bool,
+    /// The object's other members belong to an OAuth/OIDC exchange.
+    pub authorization: bool,
+}
+
 /// Whether replacements are fixed markers or keyed pseudonyms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Replacement {
@@ -205,6 +217,14 @@ pub struct Rules {
     pub html_input: Regex,
     /// `<meta name="csrf-token" …>` tags.
     pub html_meta: Regex,
+    /// `name: value` / `name = value` pairs in free text (JavaScript, GraphQL, STOMP,
+    /// YAML, logs): group 1 the name, then the value quoted (2, 3) or bare (4).
+    pub text_kv: Regex,
+    /// Names in free text that [`Rules::text_kv`] may have to judge (one cheap pass
+    /// before the full search).
+    pub text_kv_prefilter: Regex,
+    /// `<ns:name …>value</` XML elements: group 1 the local name, 2 the value.
+    pub xml_element: Regex,
     /// SHA-256 of the effective rules text (built-in version plus the user's file).
     pub sha256: String,
 }
@@ -224,29 +244,26 @@ pub const TOKEN_PATTERN_COUNT: usize = TOKEN_PATTERNS.len();
 const TOKEN_PATTERNS: &[(&str, &str)] = &[
     (
         "jwe",
-        r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+",
+        r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+",
     ),
     (
         "jwt",
-        r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*",
+        r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*",
     ),
     (
         "pem-private-key",
         r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----",
     ),
-    ("aws-access-key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    ("aws-access-key", r"(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
     (
         "github-token",
-        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
+        r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
     ),
-    ("slack-token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
-    ("stripe-key", r"\b[sr]k_live_[A-Za-z0-9]{16,}"),
-    ("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}"),
-    ("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b"),
-    (
-        "sendgrid-key",
-        r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
-    ),
+    ("slack-token", r"xox[abprs]-[A-Za-z0-9-]{10,}"),
+    ("stripe-key", r"[sr]k_live_[A-Za-z0-9]{16,}"),
+    ("google-api-key", r"AIza[0-9A-Za-z_-]{35}"),
+    ("npm-token", r"npm_[A-Za-z0-9]{36}\b"),
+    ("sendgrid-key", r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
     ("twilio-key", r"\bSK[0-9a-fA-F]{32}\b"),
     (
         "k8s-bearer-subprotocol",
@@ -314,6 +331,15 @@ impl Rules {
                 r"(?i)\b(access_token|refresh_token|id_token|client_secret|code_verifier|password|passwd|session_token|sessiontoken|statetoken|api_key|apikey|samlresponse|samlrequest|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature)=([^&\s\x22'<>\\]+)",
             )?,
             html_input: re(r"(?is)<input\b[^>]*>")?,
+            text_kv: re(
+                r#"(?i)["']?([A-Za-z_$][A-Za-z0-9_.$\-\[\]]{0,63})["']?[ \t]*[:=][ \t]*(?:"((?:[^"\\\n]|\\.)+)"|'((?:[^'\\\n]|\\.)+)'|([^\s"',;&<>(){}\[\]]+))"#,
+            )?,
+            text_kv_prefilter: re(
+                r"(?i)pass|pwd|token|secret|key|auth|sess|otp|pin|sig|cred|csrf|xsrf|cookie|jwt|bearer|code",
+            )?,
+            xml_element: re(
+                r"(?s)<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(?:\s[^>]*)?>([^<]+)</",
+            )?,
             html_meta: re(
                 r#"(?is)<meta\b[^>]*name\s*=\s*["']?(?:csrf[-_]?token|_csrf|xsrf[-_]?token)["']?[^>]*>"#,
             )?,
@@ -343,47 +369,89 @@ impl Rules {
     }
 
     /// Whether a query, fragment or form parameter's value is secret.
-    pub fn param(&self, name: &str) -> bool {
-        let l = name.to_ascii_lowercase();
+    pub fn param(&self, name: &str, value: &str) -> bool {
+        let l = name.trim().to_ascii_lowercase();
         if self.params_remove.contains(&l) {
             return false;
         }
-        if self.params_add.contains(&l) || is_secret_param(name) {
+        if self.params_add.contains(&l) || is_secret_param_value(name, value) {
             return true;
         }
         self.allow_mode && !self.params_allow.contains(&l)
     }
 
-    /// Whether a JSON string value under `key` is secret (`parent`: the enclosing key).
-    pub fn json_key(&self, key: &str, parent: Option<&str>, value: &str) -> bool {
-        let l = key.to_ascii_lowercase();
+    /// Whether a `name: value` pair found in free text (scripts, GraphQL, STOMP frames) is
+    /// secret: judged by the name's words only (`key`, `code` alone are too common there).
+    pub fn text_name(&self, name: &str) -> bool {
+        let l = name.trim().to_ascii_lowercase();
+        if self.keys_remove.contains(&l) || self.params_remove.contains(&l) {
+            return false;
+        }
+        self.keys_add.contains(&l)
+            || self.params_add.contains(&l)
+            || is_secret_name(name)
+            || header_class(name) != HeaderClass::Plain
+    }
+
+    /// Whether a JSON value under `key` is secret. `ctx`: what the walk knows of where
+    /// the value sits.
+    pub fn json_key(&self, key: &str, value: &str, ctx: JsonContext) -> bool {
+        let l = key.trim().to_ascii_lowercase();
         if self.keys_remove.contains(&l) {
             return false;
         }
         if self.keys_add.contains(&l) || JSON_KEYS.contains(&l.as_str()) {
             return true;
         }
-        if l == "answer" && parent.is_some_and(|p| p.eq_ignore_ascii_case("credentials")) {
+        // `{"password": {"value": …}}`, `{"credentials": {"recovery_question": {"answer"}}}`
+        if ctx.secret_parent && is_generic_value_key(&l) {
             return true;
         }
-        // `code` is an error code far more often than an OAuth code in a JSON body; an
-        // OAuth code is long and has no spaces. `key` is redacted only via token patterns.
+        if l == "answer" && ctx.question_parent {
+            return true;
+        }
+        // `code` is an error code far more often than an OAuth code in a JSON body: it is
+        // secret beside `state`, `redirect_uri`, `grant_type`…, or when it looks minted.
         if l == "code" {
-            return value.len() >= 20 && !value.contains(' ');
+            return ctx.authorization
+                || value.len() >= 20
+                    && value.bytes().any(|c| c.is_ascii_lowercase())
+                    && value.bytes().any(|c| c.is_ascii_uppercase())
+                    && value.bytes().any(|c| c.is_ascii_digit());
         }
         if l == "key" {
             return false;
         }
-        if is_secret_param(key) {
+        if is_secret_name(key) || header_class(key) != HeaderClass::Plain {
+            return true;
+        }
+        if matches!(l.as_str(), "state" | "nonce" | "session_state") && ctx.authorization {
             return true;
         }
         self.allow_mode && !self.keys_allow.contains(&l)
     }
 
+    /// Whether an object's member names make it part of an authorization exchange.
+    pub fn authorization_object<'k>(&self, mut keys: impl Iterator<Item = &'k str>) -> bool {
+        keys.any(is_authorization_context_key)
+    }
+
     /// Whether an HTML hidden input of this name carries a secret.
     pub fn hidden_input(&self, name: &str) -> bool {
         let l = name.to_ascii_lowercase();
-        HIDDEN_INPUTS.contains(&l.as_str()) || l.contains("csrf") || l.contains("xsrf")
+        HIDDEN_INPUTS.contains(&l.as_str())
+            || l.contains("csrf")
+            || l.contains("xsrf")
+            || matches!(
+                l.as_str(),
+                "code"
+                    | "id_token"
+                    | "state"
+                    | "session_state"
+                    | "access_token"
+                    | "wresult"
+                    | "wctx"
+            )
     }
 }
 
@@ -397,12 +465,28 @@ mod tests {
         let b = Rules::load(Some(DEFAULT_RULES)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(a.allow_mode, b.allow_mode);
         assert_eq!(a.tokens.len(), b.tokens.len());
-        assert!(a.param("access_token") && a.param("X-Amz-Signature") && !a.param("page"));
+        assert!(
+            a.param("access_token", "x")
+                && a.param("X-Amz-Signature", "x")
+                && !a.param("page", "2")
+        );
         assert_eq!(a.header("Authorization"), HeaderClass::Credentials);
         assert_eq!(a.header("author"), HeaderClass::Plain);
-        assert!(a.json_key("password", None, "x") && !a.json_key("error", None, "x"));
-        assert!(a.json_key("answer", Some("credentials"), "x"));
-        assert!(!a.json_key("code", None, "E42"));
+        let none = JsonContext::default();
+        assert!(a.json_key("password", "x", none) && !a.json_key("error", "x", none));
+        let secret = JsonContext {
+            secret_parent: true,
+            ..none
+        };
+        assert!(a.json_key("answer", "x", secret) && a.json_key("value", "x", secret));
+        assert!(
+            !a.json_key("code", "E42", none) && !a.json_key("code", "invalid_user_password", none)
+        );
+        let auth = JsonContext {
+            authorization: true,
+            ..none
+        };
+        assert!(a.json_key("code", "abc", auth));
     }
 
     #[test]
@@ -413,8 +497,8 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.header("x-tenant"), HeaderClass::Secret);
         assert_eq!(r.header("Cookie"), HeaderClass::Plain);
-        assert!(!r.param("code"));
-        assert!(r.json_key("SSN", None, "1"));
+        assert!(!r.param("code", "x"));
+        assert!(r.json_key("SSN", "1", JsonContext::default()));
         assert!(r.tokens.iter().any(|(n, _)| n == "pattern:ticket"));
         let allow = Rules::load(Some("mode = \"allow\"\n[headers]\nallow = [\"accept\"]\n"))
             .unwrap_or_else(|e| panic!("{e}"));

@@ -81,6 +81,19 @@ const NEEDS_ESCAPE: [bool; 256] = {
     t
 };
 
+/// A text cell as a spreadsheet may read it: one that starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return would be taken as a formula (a header, a URL or an error text
+/// comes from the server), so it is prefixed with `'` and quoted, as OWASP recommends.
+fn csv_text(out: &mut String, s: &str) {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        out.push_str("\"'");
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        csv_field(out, s);
+    }
+}
+
 fn csv_field(out: &mut String, s: &str) {
     if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
         out.push('"');
@@ -176,7 +189,7 @@ fn cell_csv(col: &ArrayRef, row: usize, out: &mut String) {
         return;
     }
     match col.data_type() {
-        DataType::Utf8 => csv_field(out, col.as_string::<i32>().value(row)),
+        DataType::Utf8 => csv_text(out, col.as_string::<i32>().value(row)),
         DataType::Timestamp(_, _) => {
             out.push_str(&format_timestamp_us(
                 col.as_primitive::<TimestampMicrosecondType>().value(row),
@@ -296,5 +309,11 @@ mod tests {
         let mut s = String::new();
         json_string(&mut s, "a\"b\\\n\u{1}é");
         assert_eq!(s, "\"a\\\"b\\\\\\n\\u0001é\"");
+        let mut c = String::new();
+        csv_text(&mut c, "=HYPERLINK(\"http://x\")");
+        assert_eq!(c, "\"'=HYPERLINK(\"\"http://x\"\")\"");
+        let mut d = String::new();
+        csv_text(&mut d, "plain");
+        assert_eq!(d, "plain");
     }
 }

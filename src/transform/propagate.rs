@@ -19,6 +19,10 @@ const COLUMNS: &[&str] = &[
     "error",
     "status_text",
     "page_title",
+    "page_id",
+    "server_ip",
+    "connection",
+    "tracking_id",
     "request_body",
     "response_body",
 ];

@@ -24,83 +24,32 @@ pub enum HeaderClass {
     Secret,
 }
 
-/// Whether one word of a name (lower-case) makes it secret: `x-session-token` is secret,
-/// `author` and `keyboard` are not.
-fn secret_word(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"token"
-            | b"secret"
-            | b"password"
-            | b"passwd"
-            | b"pwd"
-            | b"apikey"
-            | b"credential"
-            | b"credentials"
-            | b"signature"
-            | b"sig"
-            | b"jwt"
-            | b"session"
-            | b"sessionid"
-            | b"sid"
-            | b"auth"
-            | b"csrf"
-            | b"xsrf"
-            | b"csrftoken"
-            | b"xsrftoken"
-            | b"assertion"
-            | b"samlresponse"
-            | b"samlrequest"
-            | b"otp"
-            | b"pin"
-    )
-}
+use super::names::{Words, is_credentials_name, is_secret_name, token_shaped, words_are_secret};
 
-fn words_secret(lower: &[u8]) -> bool {
-    lower
-        .split(|c| matches!(c, b'-' | b'_' | b'.' | b' '))
-        .any(secret_word)
-}
-
-/// Lower-cases `name` into `buf` (names longer than the buffer are cut; every rule name
-/// is shorter).
-fn lower<'b>(name: &str, buf: &'b mut [u8; 64]) -> &'b [u8] {
-    let b = name.as_bytes();
-    let n = b.len().min(buf.len());
-    for (d, s) in buf.iter_mut().zip(&b[..n]) {
-        *d = s.to_ascii_lowercase();
-    }
-    &buf[..n]
-}
-
-/// The class of a header name.
+/// The class of a header name (stray spaces and case ignored; camelCase, `_` and `-`
+/// read as word breaks, see [`super::names`]).
 pub fn header_class(name: &str) -> HeaderClass {
-    let mut buf = [0u8; 64];
-    let l = lower(name, &mut buf);
-    match l {
-        b"authorization" | b"proxy-authorization" => HeaderClass::Credentials,
-        b"cookie" => HeaderClass::Cookie,
-        b"set-cookie" | b"set-cookie2" => HeaderClass::SetCookie,
-        b":path" | b"referer" | b"location" | b"content-location" | b"refresh" => HeaderClass::Url,
-        b"x-api-key"
-        | b"api-key"
-        | b"x-amz-security-token"
-        | b"x-goog-api-key"
-        | b"x-vault-token"
-        | b"private-token"
-        | b"x-functions-key"
-        | b"ocp-apim-subscription-key"
-        | b"x-csrftoken"
-        | b"x-client-data"
-        | b"x-amzn-oidc-accesstoken"
-        | b"x-amzn-oidc-data"
-        | b"x-rapidapi-key"
-        | b"cf-access-token"
-        | b"x-forwarded-access-token"
-        | b"x-auth-request-access-token" => HeaderClass::Secret,
-        _ if words_secret(l) => HeaderClass::Secret,
-        _ => HeaderClass::Plain,
+    let w = Words::of(name);
+    let snake = w.snake();
+    match snake.as_str() {
+        "proxy_authorization" => return HeaderClass::Credentials,
+        "cookie" | "x_cookie" | "cookies" => return HeaderClass::Cookie,
+        "set_cookie" | "set_cookie2" | "x_set_cookie" => return HeaderClass::SetCookie,
+        "path" | "referer" | "referrer" | "location" | "content_location" | "refresh" | "link"
+        | "origin_url" | "x_original_url" | "x_rewrite_url" => return HeaderClass::Url,
+        "x_client_data" | "x_amzn_oidc_data" | "private_token" | "x_functions_key"
+        | "x_rapidapi_key" | "x_goog_api_key" | "x_vault_token" | "api_key" => {
+            return HeaderClass::Secret;
+        }
+        _ => {}
     }
+    if is_credentials_name(&w) {
+        return HeaderClass::Credentials;
+    }
+    if words_are_secret(&w) {
+        return HeaderClass::Secret;
+    }
+    HeaderClass::Plain
 }
 
 /// Whether a header's value is secret as a whole or in part (cookies, credentials).
@@ -108,67 +57,61 @@ pub fn is_secret_header(name: &str) -> bool {
     !matches!(header_class(name), HeaderClass::Plain | HeaderClass::Url)
 }
 
-/// URL and form parameter names that are secret beyond the word rules (OAuth/OIDC, SAML,
-/// pre-signed URLs, one-time links).
-const SECRET_PARAMS: &[&[u8]] = &[
-    b"code",
-    b"key",
-    b"access_token",
-    b"id_token",
-    b"refresh_token",
-    b"client_secret",
-    b"api_key",
-    b"x-amz-signature",
-    b"x-amz-credential",
-    b"x-amz-security-token",
-    b"x-goog-signature",
-    b"x-goog-credential",
-    b"sv",
-    b"session_state",
-    b"nonce",
-    b"id_token_hint",
-    b"client_assertion",
-    b"device_code",
-    b"user_code",
-    b"login_hint_token",
-    b"mfa_token",
-    b"samlrequest",
-    b"samlresponse",
-    b"signature",
-    b"sigalg",
-    b"sessiontoken",
-    b"statetoken",
-    b"key-pair-id",
-    b"policy",
-    b"ticket",
-    b"ott",
-    b"magic",
-    b"invite",
-    b"reset_token",
-    b"pass",
-    b"code_verifier",
+/// URL and form parameter names (as `snake_case` words) that are secret beyond the word
+/// rules (OAuth/OIDC, SAML, pre-signed URLs, one-time links).
+const SECRET_PARAMS: &[&str] = &[
+    "code",
+    "key",
+    "api_key",
+    "x_amz_signature",
+    "x_amz_credential",
+    "x_amz_security_token",
+    "x_goog_signature",
+    "x_goog_credential",
+    "sv",
+    "session_state",
+    "nonce",
+    "id_token_hint",
+    "client_assertion",
+    "device_code",
+    "user_code",
+    "login_hint_token",
+    "mfa_token",
+    "sigalg",
+    "key_pair_id",
+    "policy",
+    "ticket",
+    "ott",
+    "magic",
+    "invite",
+    "reset_token",
+    "code_verifier",
+    "code_challenge",
+    "hash",
+    "hmac",
+    "sas",
+    "se",
 ];
 
-/// Names that contain a secret word but name no secret (OAuth metadata).
-const NOT_SECRET_PARAMS: &[&[u8]] = &[
-    b"token_type",
-    b"grant_type",
-    b"response_type",
-    b"token_endpoint",
-    b"auth_time",
-    b"authuser",
-    b"token_type_hint",
-];
+/// Parameter names secret only when the value looks like a credential (an OAuth `state`
+/// is random; a filter's `state=open` is not).
+const SECRET_IF_TOKEN_SHAPED: &[&str] = &["state", "s", "t", "k", "h", "auth_state", "relay_state"];
 
-/// Whether a query, fragment or form parameter's value must be redacted.
+/// Whether a query, fragment or form parameter's value must be redacted, judged by its
+/// name alone.
 pub fn is_secret_param(name: &str) -> bool {
-    let mut buf = [0u8; 64];
-    let l = lower(name, &mut buf);
-    // `sig`/`sv` belong to pre-signed URLs; whole-name and whole-word matches only.
-    if NOT_SECRET_PARAMS.contains(&l) {
-        return false;
+    let w = Words::of(name);
+    SECRET_PARAMS.contains(&w.snake().as_str()) || words_are_secret(&w)
+}
+
+/// Whether a parameter must be redacted, judged by its name and value.
+pub fn is_secret_param_value(name: &str, value: &str) -> bool {
+    if is_secret_param(name) {
+        return true;
     }
-    SECRET_PARAMS.contains(&l) || words_secret(l)
+    let w = Words::of(name);
+    SECRET_IF_TOKEN_SHAPED.contains(&w.snake().as_str())
+        && (token_shaped(value) || value.len() >= 24)
 }
 
 /// Redacts a header value, keeping what is not secret: the scheme word of
@@ -182,11 +125,11 @@ pub fn header_value<'a>(name: &str, value: Cow<'a, str>) -> Cow<'a, str> {
 /// pseudonym. Called once per redacted value, with that value.
 pub type Marker<'m> = &'m mut dyn FnMut(&str) -> String;
 
+/// Whether a parameter (name, value) is secret.
+pub type ParamRule<'r> = &'r dyn Fn(&str, &str) -> bool;
+
 /// Redacts a header value of a known class.
 pub fn redact_header(class: HeaderClass, value: Cow<'_, str>) -> Cow<'_, str> {
-    if class == HeaderClass::Plain || value.is_empty() {
-        return value;
-    }
     redact_header_with(class, value, &mut |_| REDACTED.to_owned())
 }
 
@@ -196,80 +139,353 @@ pub fn redact_header_with<'a>(
     value: Cow<'a, str>,
     mark: Marker<'_>,
 ) -> Cow<'a, str> {
-    if class == HeaderClass::Plain || value.is_empty() {
+    redact_header_rules(class, value, &is_secret_param_value, &|_| false, mark)
+}
+
+/// [`redact_header_with`] with the parameter rule and the cookie keep-list given: the
+/// one implementation of header redaction for every output.
+pub fn redact_header_rules<'a>(
+    class: HeaderClass,
+    value: Cow<'a, str>,
+    secret: ParamRule<'_>,
+    keep_cookie: &dyn Fn(&str) -> bool,
+    mark: Marker<'_>,
+) -> Cow<'a, str> {
+    if value.is_empty() || value.bytes().all(|c| c.is_ascii_whitespace()) {
         return value;
     }
-    match class {
-        HeaderClass::Plain => value,
-        HeaderClass::Url => match url_with(&value, mark) {
-            Cow::Owned(o) => Cow::Owned(o),
-            Cow::Borrowed(_) => value,
-        },
-        HeaderClass::Credentials => match value.trim().split_once(' ') {
-            Some((scheme, cred)) => Cow::Owned(format!("{scheme} {}", mark(cred.trim()))),
-            None => Cow::Owned(mark(&value)),
-        },
-        HeaderClass::Cookie => {
-            let mut out = String::with_capacity(value.len());
-            for (k, pair) in value.split(';').enumerate() {
-                if k > 0 {
-                    out.push(';');
-                }
-                match pair.split_once('=') {
-                    Some((n, v)) => {
-                        out.push_str(n);
-                        out.push('=');
-                        out.push_str(&mark(v));
-                    }
-                    None => out.push_str(pair),
-                }
+    let owned = |o: Option<String>| o.map_or(Cow::Borrowed(""), Cow::Owned);
+    let out = match class {
+        HeaderClass::Plain | HeaderClass::Url => {
+            if class == HeaderClass::Url || may_hold_url(&value) {
+                embedded_urls(&value, secret, mark)
+            } else {
+                None
             }
-            Cow::Owned(out)
         }
-        HeaderClass::SetCookie => {
-            // Several cookies may be folded into one value with newlines (Chrome does).
-            let mut out = String::with_capacity(value.len());
-            for (k, line) in value.split('\n').enumerate() {
-                if k > 0 {
-                    out.push('\n');
-                }
-                let (first, attrs) = line
-                    .split_once(';')
-                    .map_or((line, None), |(a, b)| (a, Some(b)));
-                match first.split_once('=') {
-                    Some((n, v)) => {
-                        out.push_str(n);
-                        out.push('=');
-                        out.push_str(&mark(v));
-                    }
-                    None => out.push_str(&mark(first)),
-                }
-                if let Some(a) = attrs {
-                    out.push(';');
-                    out.push_str(a);
-                }
-            }
-            Cow::Owned(out)
-        }
-        HeaderClass::Secret => Cow::Owned(mark(&value)),
+        HeaderClass::Credentials => Some(credentials(&value, mark)),
+        HeaderClass::Cookie => cookie_pairs(&value, keep_cookie, mark),
+        HeaderClass::SetCookie => set_cookies(&value, keep_cookie, mark),
+        HeaderClass::Secret => Some(mark(&value)),
+    };
+    match out {
+        Some(o) if o != *value => owned(Some(o)),
+        _ => value,
     }
 }
 
-/// Redacts the values of parameters for which `secret(name)` holds in an `a=1&b=2`
-/// string; `None` when nothing changed.
-pub fn params_with(s: &str, secret: &dyn Fn(&str) -> bool, mark: Marker<'_>) -> Option<String> {
-    let mut changed = false;
-    let out: Vec<Cow<'_, str>> = s
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((n, v)) if !v.is_empty() && secret(&percent_decode_lossy(n)) => {
-                changed = true;
-                Cow::Owned(format!("{n}={}", mark(v)))
+/// `Scheme credential` → `Scheme [REDACTED]`; the scheme word stays when it is one.
+fn credentials(value: &str, mark: Marker<'_>) -> String {
+    let t = value.trim();
+    match t.split_once(' ') {
+        Some((scheme, cred))
+            if scheme.len() <= 24
+                && scheme
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'-') =>
+        {
+            let cred = cred.trim();
+            if cred.is_empty() {
+                return value.to_owned();
             }
-            _ => Cow::Borrowed(pair),
-        })
-        .collect();
-    changed.then(|| out.join("&"))
+            format!("{scheme} {}", mark(cred))
+        }
+        _ => mark(t),
+    }
+}
+
+/// `Cookie: a=1; b=2` → every value redacted (names kept); a pair with no `=` (a nameless
+/// cookie) is a value too.
+fn cookie_pairs(value: &str, keep: &dyn Fn(&str) -> bool, mark: Marker<'_>) -> Option<String> {
+    let mut out = String::with_capacity(value.len());
+    for (k, pair) in value.split(';').enumerate() {
+        if k > 0 {
+            out.push(';');
+        }
+        match pair.split_once('=') {
+            Some((n, v)) if !v.trim().is_empty() && !keep(n.trim()) => {
+                out.push_str(n);
+                out.push('=');
+                out.push_str(&mark(v));
+            }
+            Some(_) => out.push_str(pair),
+            None if pair.trim().is_empty() => out.push_str(pair),
+            None => {
+                let lead = pair.len() - pair.trim_start().len();
+                out.push_str(&pair[..lead]);
+                out.push_str(&mark(pair.trim()));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// `Set-Cookie`: cookies folded with newlines (Chrome) or joined with `, ` (some
+/// producers and proxies); each one's value redacted, its name and attributes kept.
+fn set_cookies(value: &str, keep: &dyn Fn(&str) -> bool, mark: Marker<'_>) -> Option<String> {
+    let mut out = String::with_capacity(value.len());
+    for (k, line) in value.split('\n').enumerate() {
+        if k > 0 {
+            out.push('\n');
+        }
+        let mut bounds = vec![0];
+        bounds.extend(set_cookie_starts(line));
+        bounds.push(line.len());
+        for w in bounds.windows(2) {
+            let seg = &line[w[0]..w[1]];
+            let (seg, comma) = match seg.strip_suffix(',') {
+                Some(t) if w[1] != line.len() => (t, ","),
+                _ => (seg, ""),
+            };
+            let (first, attrs) = seg
+                .split_once(';')
+                .map_or((seg, None), |(a, b)| (a, Some(b)));
+            match first.split_once('=') {
+                Some((n, v)) if !keep(n.trim()) && !v.trim().is_empty() => {
+                    out.push_str(n);
+                    out.push('=');
+                    out.push_str(&mark(v));
+                }
+                Some(_) => out.push_str(first),
+                None if first.trim().is_empty() => out.push_str(first),
+                None => out.push_str(&mark(first)),
+            }
+            if let Some(a) = attrs {
+                out.push(';');
+                out.push_str(a);
+            }
+            out.push_str(comma);
+        }
+    }
+    Some(out)
+}
+
+/// Where cookies joined with `,` start again in one `Set-Cookie` line: after a comma
+/// followed by `name=` (the comma of an `Expires` date is followed by a day number and a
+/// space, never by `=`).
+fn set_cookie_starts(line: &str) -> Vec<usize> {
+    let b = line.as_bytes();
+    let mut starts = Vec::new();
+    for (i, &c) in b.iter().enumerate() {
+        if c != b',' {
+            continue;
+        }
+        let mut j = i + 1;
+        while b.get(j) == Some(&b' ') {
+            j += 1;
+        }
+        let name_start = j;
+        while b
+            .get(j)
+            .is_some_and(|&c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
+        {
+            j += 1;
+        }
+        if j > name_start && b.get(j) == Some(&b'=') {
+            starts.push(i + 1);
+        }
+    }
+    starts
+}
+
+/// Whether a plain header value may hold a URL worth redacting.
+fn may_hold_url(v: &str) -> bool {
+    v.contains("://") || (v.starts_with('/') && v.contains(['?', ';', '#']))
+}
+
+/// Redacts every URL inside `s` (`Link: <https://…?token=…>; rel=next`, a bare path with
+/// a query); `None` when nothing changed.
+pub fn embedded_urls(s: &str, secret: ParamRule<'_>, mark: Marker<'_>) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    let mut changed = false;
+    let mut i = 0;
+    let stop = |c: u8| c.is_ascii_whitespace() || b"\"'<>`,()[]{}\\".contains(&c);
+    while i < b.len() {
+        let start = if i == 0 && b[0] == b'/' {
+            Some(0)
+        } else if b[i..].starts_with(b"://") {
+            // back to the scheme
+            let mut k = i;
+            while k > 0
+                && (b[k - 1].is_ascii_alphanumeric() || matches!(b[k - 1], b'+' | b'.' | b'-'))
+            {
+                k -= 1;
+            }
+            (k < i && k >= last).then_some(k)
+        } else {
+            None
+        };
+        let Some(st) = start else {
+            i += 1;
+            continue;
+        };
+        let mut end = if st == 0 && b[0] == b'/' { 0 } else { i + 3 };
+        while end < b.len() && !stop(b[end]) {
+            end += 1;
+        }
+        // `[` and `]` stay inside a URL's authority (`https://[::1]/`)
+        if let Cow::Owned(o) = url_with_rule(&s[st..end], secret, mark) {
+            out.push_str(&s[last..st]);
+            out.push_str(&o);
+            last = end;
+            changed = true;
+        }
+        i = end.max(i + 1);
+    }
+    if !changed {
+        return None;
+    }
+    out.push_str(&s[last..]);
+    Some(out)
+}
+/// Redacts the values of secret parameters in an `a=1&b=2` (or `a=1;b=2`) string;
+/// `None` when nothing changed. Values that are URLs, or encoded URLs, or parameter
+/// strings themselves are redacted inside, down to three levels of encoding.
+pub fn params_with(s: &str, secret: ParamRule<'_>, mark: Marker<'_>) -> Option<String> {
+    params_depth(s, secret, mark, 0)
+}
+
+/// Deepest nesting of URLs inside parameter values that is followed.
+const MAX_URL_NESTING: usize = 4;
+
+fn params_depth(s: &str, secret: ParamRule<'_>, mark: Marker<'_>, depth: usize) -> Option<String> {
+    let mut changed = false;
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    loop {
+        let cut = rest.find(['&', ';']).unwrap_or(rest.len());
+        let pair = &rest[..cut];
+        match pair.split_once('=') {
+            Some((n, v)) if !v.is_empty() => {
+                let name = percent_decode_lossy(n);
+                let value = percent_decode_lossy(v);
+                if !is_marker_text(&value) && (secret(&name, &value) || base64_json_secret(&value))
+                {
+                    changed = true;
+                    out.push_str(n);
+                    out.push('=');
+                    out.push_str(&mark(v));
+                } else if let Some(inner) = nested_value(v, secret, mark, depth) {
+                    changed = true;
+                    out.push_str(n);
+                    out.push('=');
+                    out.push_str(&inner);
+                } else {
+                    out.push_str(pair);
+                }
+            }
+            _ => out.push_str(pair),
+        }
+        if cut == rest.len() {
+            break;
+        }
+        out.push_str(&rest[cut..=cut]);
+        rest = &rest[cut + 1..];
+    }
+    changed.then_some(out)
+}
+
+/// A parameter value that is itself a URL or a parameter string, plain or
+/// percent-encoded once or more (`next=%252Fcb%253Ftoken%253D…`): redacted inside and
+/// encoded again as many times.
+fn nested_value(v: &str, secret: ParamRule<'_>, mark: Marker<'_>, depth: usize) -> Option<String> {
+    if depth >= MAX_URL_NESTING || v.len() < 4 {
+        return None;
+    }
+    let mut levels = 0;
+    let mut cur = v.to_owned();
+    while cur.contains('%') && levels < 3 {
+        let d = percent_decode_lossy(&cur).into_owned();
+        if d == cur {
+            break;
+        }
+        cur = d;
+        levels += 1;
+    }
+    if cur.trim_start().starts_with(['{', '[']) {
+        // JSON in a parameter: redacted whole when a member is secret
+        let secret_json = serde_json::from_str::<serde_json::Value>(&cur)
+            .is_ok_and(|j| json_has_secret_member(&j, 0));
+        return secret_json.then(|| mark(v));
+    }
+    if !cur.contains(['=', '?', '#', '@', ';']) {
+        return None;
+    }
+    let inner = if cur.contains("://") || cur.starts_with('/') {
+        match url_depth(&cur, secret, mark, depth + 1) {
+            Cow::Owned(o) => Some(o),
+            Cow::Borrowed(_) => None,
+        }
+    } else {
+        params_depth(&cur, secret, mark, depth + 1)
+    }?;
+    let mut enc = inner;
+    for _ in 0..levels {
+        enc = percent_encode_component(&enc);
+    }
+    Some(enc)
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn percent_encode_component(s: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(s.len() * 3 / 2);
+    for &c in s.as_bytes() {
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') {
+            out.push(c as char);
+        } else {
+            let _ = write!(out, "%{c:02X}");
+        }
+    }
+    out
+}
+
+/// A marker as it may stand inside a URL's userinfo or path: `%5BREDACTED%5D` keeps the
+/// URL valid for RFC 3986 parsers where brackets are not allowed.
+pub fn url_safe(marker: &str) -> String {
+    marker.replace('[', "%5B").replace(']', "%5D")
+}
+
+/// Whether `v` is a redaction marker, plain or percent-encoded.
+pub fn is_marker_text(v: &str) -> bool {
+    let v = v.trim();
+    v == REDACTED
+        || v == "%5BREDACTED%5D"
+        || (v.starts_with("[REDACTED:") && v.ends_with(']') && v.len() == 19)
+        || (v.starts_with("%5BREDACTED:") && v.ends_with("%5D") && v.len() == 23)
+}
+
+/// Whether a value is base64 (or base64url) of a JSON object with a secret-named member:
+/// AppSync's realtime `header=` parameter carries the API key or token that way.
+fn base64_json_secret(v: &str) -> bool {
+    if v.len() < 16 || !v.starts_with("ey") {
+        return false;
+    }
+    let Some(bytes) = super::base64::decode(v) else {
+        return false;
+    };
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return false;
+    };
+    json_has_secret_member(&json, 0)
+}
+
+fn json_has_secret_member(v: &serde_json::Value, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    match v {
+        serde_json::Value::Object(m) => m.iter().any(|(k, x)| {
+            let scalar =
+                matches!(x, serde_json::Value::String(s) if !s.is_empty()) || x.is_number();
+            (scalar && (is_secret_name(k) || header_class(k) != HeaderClass::Plain))
+                || json_has_secret_member(x, depth + 1)
+        }),
+        serde_json::Value::Array(a) => a.iter().any(|x| json_has_secret_member(x, depth + 1)),
+        _ => false,
+    }
 }
 
 /// Decodes `%XX` and `+` (form encoding), lossily.
@@ -317,63 +533,210 @@ pub fn url(u: &str) -> Cow<'_, str> {
 
 /// [`url`] with the replacement chosen by `mark`.
 pub fn url_with<'a>(u: &'a str, mark: Marker<'_>) -> Cow<'a, str> {
-    url_with_rule(u, &is_secret_param, mark)
+    url_with_rule(u, &is_secret_param_value, mark)
 }
 
-/// [`url`] with the secret-parameter rule and the replacement given.
-pub fn url_with_rule<'a>(
+/// Path segments after which a long segment is a one-time token (`/reset/MQ/<token>/`).
+const TOKEN_PATH_WORDS: &[&str] = &[
+    "reset",
+    "password-reset",
+    "reset-password",
+    "resetpassword",
+    "verify",
+    "verification",
+    "confirm",
+    "confirmation",
+    "activate",
+    "activation",
+    "magic",
+    "magic-link",
+    "invite",
+    "invitation",
+    "token",
+    "tokens",
+    "unsubscribe",
+    "otp",
+    "share",
+];
+
+/// Redacts a URL: the userinfo (the password, or the user name when it stands alone: a
+/// key given as `https://KEY:@host`), `;name=value` path parameters (`;jsessionid=`),
+/// one-time tokens in paths, secret query and fragment parameters (also after a
+/// hash-router `#/route?`), and URLs nested in parameter values.
+pub fn url_with_rule<'a>(u: &'a str, secret: ParamRule<'_>, mark: Marker<'_>) -> Cow<'a, str> {
+    url_depth(u, secret, mark, 0)
+}
+
+fn userinfo(userinfo: &str, mark: Marker<'_>) -> String {
+    match userinfo.split_once(':') {
+        Some((user, pw)) if !pw.is_empty() && !is_marker_text(pw) => {
+            format!("{user}:{}", url_safe(&mark(pw)))
+        }
+        Some((user, pw)) if pw.is_empty() && !user.is_empty() && !is_marker_text(user) => {
+            format!("{}:", url_safe(&mark(user)))
+        }
+        None if !userinfo.is_empty() && !is_marker_text(userinfo) => url_safe(&mark(userinfo)),
+        _ => userinfo.to_owned(),
+    }
+}
+
+fn url_depth<'a>(
     u: &'a str,
-    secret: &dyn Fn(&str) -> bool,
+    secret: ParamRule<'_>,
     mark: Marker<'_>,
+    depth: usize,
 ) -> Cow<'a, str> {
-    if !u.contains(['?', '#', '@']) {
+    if !u.contains(['?', '#', '@', ';']) && !has_token_path(u) {
         return Cow::Borrowed(u);
     }
-    let mut out: Option<String> = None;
-    let cur = |o: &Option<String>| o.clone().unwrap_or_else(|| u.to_owned());
-    // userinfo password
-    if let Some(after) = u.find("://").map(|i| i + 3) {
-        let auth_end = u[after..]
-            .find(['/', '?', '#'])
-            .map_or(u.len(), |i| after + i);
-        if let Some(at) = u[after..auth_end].rfind('@') {
-            let userinfo = &u[after..after + at];
-            if let Some((user, pw)) = userinfo.split_once(':')
-                && !pw.is_empty()
-            {
-                out = Some(format!(
-                    "{}{user}:{}{}",
+    let (head, rest) = match u.find("://") {
+        Some(i) => {
+            let after = i + 3;
+            let auth_end = u[after..]
+                .find(['/', '?', '#'])
+                .map_or(u.len(), |k| after + k);
+            let authority = &u[after..auth_end];
+            let head = match authority.rfind('@') {
+                Some(at) => format!(
+                    "{}{}{}",
                     &u[..after],
-                    mark(pw),
-                    &u[after + at..]
-                ));
+                    userinfo(&authority[..at], mark),
+                    &authority[at..]
+                ),
+                None => u[..auth_end].to_owned(),
+            };
+            (head, &u[auth_end..])
+        }
+        None => (String::new(), u),
+    };
+    let (before_frag, frag) = match rest.split_once('#') {
+        Some((a, f)) => (a, Some(f)),
+        None => (rest, None),
+    };
+    let (path, query) = match before_frag.split_once('?') {
+        Some((a, q)) => (a, Some(q)),
+        None => (before_frag, None),
+    };
+    let new_path = path_params(path, secret, mark);
+    let new_q =
+        query.and_then(|q| json_query(q, mark).or_else(|| params_depth(q, secret, mark, depth)));
+    let new_f = frag.and_then(|f| fragment(f, secret, mark, depth));
+    let mut r = head;
+    r.push_str(new_path.as_deref().unwrap_or(path));
+    if let Some(q) = new_q.as_deref().or(query) {
+        r.push('?');
+        r.push_str(q);
+    }
+    if let Some(f) = new_f.as_deref().or(frag) {
+        r.push('#');
+        r.push_str(f);
+    }
+    if r == u {
+        Cow::Borrowed(u)
+    } else {
+        Cow::Owned(r)
+    }
+}
+
+/// A query that is (percent-encoded) JSON rather than `name=value` pairs (analytics
+/// beacons: `?{"event":{"sessionToken":…}}`): redacted whole when a member is secret.
+fn json_query(q: &str, mark: Marker<'_>) -> Option<String> {
+    let d = percent_decode_lossy(q);
+    let t = d.trim_end_matches(';');
+    if !t.starts_with(['{', '[']) {
+        return None;
+    }
+    let j = serde_json::from_str::<serde_json::Value>(t).ok()?;
+    json_has_secret_member(&j, 0).then(|| mark(q))
+}
+
+/// A fragment: `#access_token=…&…`, or a hash-router route with its own query
+/// (`#/auth?token=…`).
+fn fragment(f: &str, secret: ParamRule<'_>, mark: Marker<'_>, depth: usize) -> Option<String> {
+    if let Some((route, q)) = f.split_once('?') {
+        let new_route = path_params(route, secret, mark);
+        let new_q = params_depth(q, secret, mark, depth);
+        if new_route.is_none() && new_q.is_none() {
+            return None;
+        }
+        return Some(format!(
+            "{}?{}",
+            new_route.as_deref().unwrap_or(route),
+            new_q.as_deref().unwrap_or(q)
+        ));
+    }
+    if f.contains('=') {
+        return params_depth(f, secret, mark, depth);
+    }
+    path_params(f, secret, mark)
+}
+
+fn has_token_path(u: &str) -> bool {
+    let b = u.as_bytes();
+    TOKEN_PATH_WORDS.iter().any(|w| {
+        b.windows(w.len() + 2).any(|x| {
+            x[0] == b'/'
+                && x[x.len() - 1] == b'/'
+                && x[1..=w.len()].eq_ignore_ascii_case(w.as_bytes())
+        })
+    })
+}
+
+/// Whether a path segment after a token word is the token.
+fn path_token(seg: &str) -> bool {
+    !is_marker_text(seg)
+        && (token_shaped(seg) || seg.len() >= 20 && seg.bytes().any(|c| c.is_ascii_digit()))
+}
+
+/// `;name=value` parameters of path segments (`/app;jsessionid=…/x`) and one-time tokens
+/// in the segments after `reset`, `verify`, `magic-link`…; `None` when nothing changed.
+fn path_params(path: &str, secret: ParamRule<'_>, mark: Marker<'_>) -> Option<String> {
+    if !path.contains(';') && !has_token_path(path) {
+        return None;
+    }
+    let mut changed = false;
+    let mut out = String::with_capacity(path.len());
+    let mut after_token_word = 0usize;
+    for (i, seg) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let (base, params) = seg
+            .split_once(';')
+            .map_or((seg, None), |(a, b)| (a, Some(b)));
+        if after_token_word > 0 && path_token(base) {
+            out.push_str(&url_safe(&mark(base)));
+            changed = true;
+        } else {
+            out.push_str(base);
+        }
+        let word = TOKEN_PATH_WORDS
+            .iter()
+            .any(|w| base.eq_ignore_ascii_case(w));
+        after_token_word = if word {
+            3
+        } else {
+            after_token_word.saturating_sub(1)
+        };
+        let Some(p) = params else { continue };
+        for kv in p.split(';') {
+            out.push(';');
+            match kv.split_once('=') {
+                Some((n, v))
+                    if !v.is_empty()
+                        && !is_marker_text(v)
+                        && secret(&percent_decode_lossy(n), v) =>
+                {
+                    out.push_str(n);
+                    out.push('=');
+                    out.push_str(&url_safe(&mark(v)));
+                    changed = true;
+                }
+                _ => out.push_str(kv),
             }
         }
     }
-    let s = cur(&out);
-    let (base, frag) = match s.split_once('#') {
-        Some((a, f)) => (a.to_owned(), Some(f.to_owned())),
-        None => (s.clone(), None),
-    };
-    let (path, query) = match base.split_once('?') {
-        Some((a, q)) => (a.to_owned(), Some(q.to_owned())),
-        None => (base.clone(), None),
-    };
-    let new_q = query.as_deref().and_then(|q| params_with(q, secret, mark));
-    let new_f = frag.as_deref().and_then(|f| params_with(f, secret, mark));
-    if new_q.is_none() && new_f.is_none() {
-        return out.map_or(Cow::Borrowed(u), Cow::Owned);
-    }
-    let mut r = path;
-    if let Some(q) = new_q.or(query) {
-        r.push('?');
-        r.push_str(&q);
-    }
-    if let Some(f) = new_f.or(frag) {
-        r.push('#');
-        r.push_str(&f);
-    }
-    Cow::Owned(r)
+    changed.then_some(out)
 }
 
 #[cfg(test)]
@@ -406,6 +769,31 @@ mod tests {
             "/a?token=[REDACTED]&b=2"
         );
         assert_eq!(header_value("X-Api-Key", "k".into()), "[REDACTED]");
+        assert_eq!(header_value("X-Api_Key", "k".into()), "[REDACTED]");
+        assert_eq!(
+            header_value("X-Forwarded-Authorization", "Bearer abc".into()),
+            "Bearer [REDACTED]"
+        );
+        assert_eq!(
+            header_value("Cookie", "nameless; a=1".into()),
+            "[REDACTED]; a=[REDACTED]"
+        );
+        assert_eq!(
+            header_value(
+                "Set-Cookie",
+                "lang=en; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT, session=s3cr3t; HttpOnly"
+                    .into()
+            ),
+            "lang=[REDACTED]; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT, session=[REDACTED]; HttpOnly"
+        );
+        assert_eq!(
+            header_value("Link", "<https://h/p?token=t>; rel=\"next\"".into()),
+            "<https://h/p?token=[REDACTED]>; rel=\"next\""
+        );
+        assert_eq!(
+            header_value("Access-Control-Allow-Credentials", "true".into()),
+            "true"
+        );
     }
 
     #[test]
@@ -414,7 +802,37 @@ mod tests {
             url("https://h/p?a=1&token=xyz#access_token=q"),
             "https://h/p?a=1&token=[REDACTED]#access_token=[REDACTED]"
         );
-        assert_eq!(url("https://u:pw@h/p"), "https://u:[REDACTED]@h/p");
+        assert_eq!(url("https://u:pw@h/p"), "https://u:%5BREDACTED%5D@h/p");
+        assert_eq!(url("https://KEY123:@h/p"), "https://%5BREDACTED%5D:@h/p");
+        assert_eq!(
+            url("https://h/a;jsessionid=abc/b"),
+            "https://h/a;jsessionid=%5BREDACTED%5D/b"
+        );
+        assert_eq!(
+            url("https://h/#/auth?token=t1&x=1"),
+            "https://h/#/auth?token=[REDACTED]&x=1"
+        );
+        assert_eq!(
+            url("https://h/p?a=1;token=t2"),
+            "https://h/p?a=1;token=[REDACTED]"
+        );
+        assert_eq!(
+            url("https://h/l?next=%252Fcb%253Ftoken%253Dabc%2526x%253D1"),
+            "https://h/l?next=%252Fcb%253Ftoken%253D%255BREDACTED%255D%2526x%253D1"
+        );
+        assert_eq!(
+            url("https://h/reset/MQ/c3o2ub-4c8b0e8f6a1b2c3d4e5f/"),
+            "https://h/reset/MQ/%5BREDACTED%5D/"
+        );
+        assert_eq!(url("https://h/a?state=open"), "https://h/a?state=open");
+        assert_eq!(
+            url("https://h/a?state=Zq9k3LmP0xYt7QwE2rVb"),
+            "https://h/a?state=[REDACTED]"
+        );
+        assert_eq!(
+            url("https://h/api/v1/users/42"),
+            "https://h/api/v1/users/42"
+        );
         assert_eq!(
             url("https://h/p?X-Amz-Signature=ab&x=1"),
             "https://h/p?X-Amz-Signature=[REDACTED]&x=1"
