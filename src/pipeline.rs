@@ -328,6 +328,11 @@ impl Pipeline {
         }
     }
 
+    /// How entries are parsed (and redacted).
+    pub fn parse_config(&self) -> &crate::parse::ParseConfig {
+        &self.config.parse
+    }
+
     /// The worker pool (callers that run many inputs at once install their work in it,
     /// so files and entries share the same threads).
     pub fn pool(&self) -> &rayon::ThreadPool {
@@ -385,7 +390,12 @@ impl Pipeline {
                 .unwrap_or_default();
             if self.config.parse.sanitize {
                 for p in &mut page_list {
-                    if let Some(t) = crate::parse::redact_title(&p.title) {
+                    if let Some(t) = self
+                        .config
+                        .parse
+                        .rules()
+                        .and_then(|r| crate::parse::redact_title_with(&p.title, r))
+                    {
                         p.title = t;
                     }
                 }
@@ -394,6 +404,19 @@ impl Pipeline {
                 .iter()
                 .map(|p| (p.id.clone(), p.title.clone()))
                 .collect();
+            if self.config.parse.sanitize {
+                // ids are looked up raw (entries' `pageref`), shown redacted (a URL as id)
+                for p in &mut page_list {
+                    if let Some(t) = self
+                        .config
+                        .parse
+                        .rules()
+                        .and_then(|r| crate::parse::redact_title_with(&p.id, r))
+                    {
+                        p.id = t;
+                    }
+                }
+            }
             let Some(entries_body) = layout.entries_body.map(|p| p + skip) else {
                 return Err(not_har(
                     buf.len(),

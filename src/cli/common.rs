@@ -21,6 +21,10 @@ pub struct ReadArgs {
     /// Show secret values (cookies, tokens, passwords). Off by default.
     #[arg(long)]
     pub no_sanitize: bool,
+    /// A TOML rules file for the redaction (see `harx sanitize --print-default-rules`):
+    /// the same rules `harx sanitize --rules` takes.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_sanitize")]
+    pub rules: Option<std::path::PathBuf>,
     /// Fiddler archives.
     #[command(flatten)]
     pub saz: SazArgs,
@@ -69,6 +73,23 @@ impl ReadArgs {
         self.pipeline_config(bodies, true, limits)
     }
 
+    /// The rules of `--rules FILE`, if given.
+    ///
+    /// # Errors
+    /// When the file cannot be read or is not a valid rules file.
+    pub fn load_rules(
+        &self,
+    ) -> anyhow::Result<Option<std::sync::Arc<crate::sanitize::rules::Rules>>> {
+        let Some(p) = &self.rules else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("{}: reading rules", p.display()))?;
+        let rules = crate::sanitize::rules::Rules::load(Some(&text))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        Ok(Some(std::sync::Arc::new(rules)))
+    }
+
     fn pipeline_config(
         &self,
         bodies: bool,
@@ -79,6 +100,7 @@ impl ReadArgs {
             bodies,
             sanitize_bodies,
             sanitize: !self.no_sanitize,
+            rules: self.load_rules()?,
             ..ParseConfig::default()
         };
         if !self.tracking_headers.is_empty() {

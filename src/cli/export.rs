@@ -58,6 +58,10 @@ pub struct ExportArgs {
     /// Keep secret values (cookies, tokens, passwords) in the output. Off by default.
     #[arg(long)]
     pub no_sanitize: bool,
+    /// A TOML rules file for the redaction (see `harx sanitize --print-default-rules`);
+    /// its SHA-256 is recorded in the output's metadata (`harx.rules_sha256`).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_sanitize")]
+    pub rules: Option<PathBuf>,
     /// Record each input's SHA-256 in the output's metadata (`harx.source_sha256`).
     /// Costs about 0.7 CPU-seconds per GB, as much as the rest of the export.
     #[arg(long)]
@@ -94,11 +98,25 @@ fn infer_format(path: &Path) -> Format {
 /// Fatal errors (unreadable input, not a HAR, unwritable output).
 pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
     let format = args.format.unwrap_or_else(|| infer_format(&args.output));
+    let rules = match &args.rules {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("{}: reading rules", p.display()))?;
+            let r = crate::sanitize::rules::Rules::load(Some(&text))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            Some(std::sync::Arc::new(r))
+        }
+        None => None,
+    };
     let mut parse = ParseConfig {
         bodies: args.bodies,
         sanitize: !args.no_sanitize,
+        rules,
         ..ParseConfig::default()
     };
+    let rules_sha256 = (!args.no_sanitize)
+        .then(|| parse.rules().map(|r| r.sha256.clone()))
+        .flatten();
     if !args.tracking_headers.is_empty() {
         parse.tracking_headers = args
             .tracking_headers
@@ -184,6 +202,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
             .map(|r| (r.path.display().to_string(), r.bytes, r.sha256.clone()))
             .collect(),
         sanitized: !args.no_sanitize,
+        rules_sha256,
     };
     sink.finish(&meta)?;
     let entries: usize = reports.iter().map(|r| r.entries).sum();

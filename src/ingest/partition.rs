@@ -209,6 +209,7 @@ pub struct EntryWriters<'a> {
     target_bytes: usize,
     memory_budget: usize,
     sanitized: bool,
+    rules_sha256: Option<String>,
     open: Mutex<HashMap<String, Arc<Mutex<Option<PartFile>>>>>,
     done: Mutex<Vec<Published>>,
     counter: AtomicUsize,
@@ -231,6 +232,7 @@ impl<'a> EntryWriters<'a> {
         target_bytes: usize,
         memory_budget: usize,
         sanitized: bool,
+        rules_sha256: Option<String>,
     ) -> Self {
         Self {
             store,
@@ -238,6 +240,7 @@ impl<'a> EntryWriters<'a> {
             target_bytes,
             memory_budget,
             sanitized,
+            rules_sha256,
             open: Mutex::new(HashMap::new()),
             done: Mutex::new(Vec::new()),
             counter: AtomicUsize::new(0),
@@ -248,6 +251,7 @@ impl<'a> EntryWriters<'a> {
         RunMeta {
             sources: sources.to_vec(),
             sanitized: self.sanitized,
+            rules_sha256: self.rules_sha256.clone(),
         }
     }
 

@@ -33,6 +33,18 @@ pub struct ParseConfig {
     /// Redact exported bodies with the sanitizer's body rules (when `sanitize` is on).
     /// `diff` turns it off: it compares bodies itself and redacts what it shows.
     pub sanitize_bodies: bool,
+    /// The sanitizer's rules (`--rules FILE`); `None`: the built-in rules.
+    pub rules: Option<std::sync::Arc<crate::sanitize::rules::Rules>>,
+}
+
+impl ParseConfig {
+    /// The rules in force.
+    pub fn rules(&self) -> Option<&crate::sanitize::rules::Rules> {
+        match &self.rules {
+            Some(r) => Some(r),
+            None => builtin_rules(),
+        }
+    }
 }
 
 impl Default for ParseConfig {
@@ -45,6 +57,7 @@ impl Default for ParseConfig {
             sanitize: true,
             bodies: false,
             sanitize_bodies: true,
+            rules: None,
         }
     }
 }
@@ -52,9 +65,13 @@ impl Default for ParseConfig {
 /// Runs the sanitizer's body rules (form, multipart, JSON at any depth, base64, HTML,
 /// SSE, tokens) over the exported bodies. Propagation of secrets across entries is
 /// `harx sanitize`'s; here each body is judged on its own.
-fn sanitize_bodies(row: &mut EntryRow<'_>, exported: bool) {
+fn sanitize_bodies(
+    row: &mut EntryRow<'_>,
+    exported: bool,
+    rules: Option<&crate::sanitize::rules::Rules>,
+) {
     use crate::sanitize::engine::{Policy, sanitize_body_found};
-    let Some(rules) = builtin_rules() else {
+    let Some(rules) = rules else {
         // The built-in rules always load; should they not, no body leaves unredacted.
         row.request_body = row
             .request_body
@@ -106,12 +123,19 @@ fn sanitize_bodies(row: &mut EntryRow<'_>, exported: bool) {
 /// A page title as the output may show it: secret URL parameters (titles are often the
 /// page's URL), token patterns and secret `name=value` pairs redacted.
 pub fn redact_title(title: &str) -> Option<String> {
-    let after_url = match redact::url(title) {
-        Cow::Owned(o) => Some(o),
-        Cow::Borrowed(_) => None,
-    };
+    redact_title_with(title, builtin_rules()?)
+}
+
+/// [`redact_title`] with the rules given.
+pub fn redact_title_with(title: &str, rules: &crate::sanitize::rules::Rules) -> Option<String> {
+    let after_url =
+        match redact::url_with_rule(title, &|n: &str, v: &str| rules.param(n, v), &mut |_| {
+            redact::REDACTED.to_owned()
+        }) {
+            Cow::Owned(o) => Some(o),
+            Cow::Borrowed(_) => None,
+        };
     let cur = after_url.as_deref().unwrap_or(title);
-    let rules = builtin_rules()?;
     let policy = crate::sanitize::engine::Policy {
         rules,
         key: [0; 32],
@@ -133,9 +157,9 @@ pub fn builtin_rules() -> Option<&'static crate::sanitize::rules::Rules> {
 /// the redirect URL; and, as free text, the error and status texts (also secret
 /// `name=value` pairs there). Names, credential headers and secret parameters were
 /// handled by the header and URL rules already.
-fn redact_tokens(row: &mut EntryRow<'_>) {
+fn redact_tokens(row: &mut EntryRow<'_>, rules: Option<&crate::sanitize::rules::Rules>) {
     use crate::sanitize::engine::{Policy, redact_text};
-    let Some(rules) = builtin_rules() else {
+    let Some(rules) = rules else {
         return;
     };
     let policy = Policy {
@@ -160,7 +184,8 @@ fn redact_tokens(row: &mut EntryRow<'_>) {
     fix(&mut row.tracking_id, false);
     if let Some(p) = row.page_id.as_deref()
         && (p.contains("://") || p.starts_with('/'))
-        && let Cow::Owned(o) = redact::url_with(p, &mut keeper(found))
+        && let Cow::Owned(o) =
+            redact::url_with_rule(p, &|n: &str, v: &str| rules.param(n, v), &mut keeper(found))
     {
         row.page_id = Some(Cow::Owned(o));
     }
@@ -398,10 +423,10 @@ impl EntryParser {
                 &root,
             );
             if config.sanitize {
-                redact_tokens(&mut row);
+                redact_tokens(&mut row, config.rules());
             }
             if config.sanitize && config.sanitize_bodies {
-                sanitize_bodies(&mut row, config.bodies);
+                sanitize_bodies(&mut row, config.bodies, config.rules());
             }
             if !config.bodies {
                 // read only to learn the secrets they hold (see `learn_bodies`)
@@ -547,9 +572,13 @@ fn keeper(found: &mut Vec<String>) -> impl FnMut(&str) -> String + '_ {
     }
 }
 
-/// [`redact::url_cow`], keeping what it redacts in `found`.
-fn url_found<'i>(u: Cow<'i, str>, found: &mut Vec<String>) -> Cow<'i, str> {
-    let redacted = match redact::url_with(&u, &mut keeper(found)) {
+/// [`redact::url_cow`] with the rules in force, keeping what it redacts in `found`.
+fn url_found<'i>(u: Cow<'i, str>, config: &ParseConfig, found: &mut Vec<String>) -> Cow<'i, str> {
+    let redacted = match &config.rules {
+        None => redact::url_with(&u, &mut keeper(found)),
+        Some(r) => redact::url_with_rule(&u, &|n: &str, v: &str| r.param(n, v), &mut keeper(found)),
+    };
+    let redacted = match redacted {
         Cow::Owned(o) => Some(o),
         Cow::Borrowed(_) => None,
     };
@@ -579,10 +608,16 @@ fn headers<'i>(
         }
         let name = name.unwrap_or_default();
         let value = value.unwrap_or_default();
-        let value = if config.sanitize {
-            redact::redact_header_with(cache.get(&name), value, &mut keeper(found))
-        } else {
-            value
+        let value = match (&config.rules, config.sanitize) {
+            (_, false) => value,
+            (None, true) => redact::redact_header_with(cache.get(&name), value, &mut keeper(found)),
+            (Some(r), true) => redact::redact_header_rules(
+                r.header(&name),
+                value,
+                &|n: &str, v: &str| r.param(n, v),
+                &|n: &str| r.keep_cookie(n),
+                &mut keeper(found),
+            ),
         };
         out.push((name, value));
     }
@@ -603,7 +638,7 @@ fn request<'i>(
             "url" => {
                 row.url = st.get(&x).map(|u| {
                     if config.sanitize {
-                        url_found(u, &mut row.found)
+                        url_found(u, config, &mut row.found)
                     } else {
                         u
                     }
@@ -673,7 +708,7 @@ fn response<'i>(
             "redirectURL" => {
                 row.redirect_url = non_empty(st.get(&x)).map(|u| {
                     if config.sanitize {
-                        url_found(u, &mut row.found)
+                        url_found(u, config, &mut row.found)
                     } else {
                         u
                     }

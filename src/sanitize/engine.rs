@@ -295,7 +295,9 @@ impl<'p, 'r> Walk<'p, 'r> {
                     || s.starts_with("wss://")
                     || s.starts_with("data:");
                 let rules = self.policy.rules;
-                let new = if key.is_some_and(|k| rules.text_name(k)) && !is_marker(s) {
+                let new = if key.is_some_and(|k| rules.text_name(k) && !producer_member(k))
+                    && !is_marker(s)
+                {
                     // a member no producer documents, named like a secret (`_authToken`)
                     Some(self.with_rule("secret-member", |w| w.mark(s)))
                 } else if looks_url {
@@ -309,7 +311,9 @@ impl<'p, 'r> Walk<'p, 'r> {
                 self.finish(span, s, new);
             }
             Node::Num(span) => {
-                if key.is_some_and(|k| self.policy.rules.text_name(k)) {
+                // producers' own numbers (feature counters, timings) are not secrets; a
+                // number under a one-time-code or key name is
+                if key.is_some_and(|k| self.policy.rules.text_name(k) && numeric_secret_name(k)) {
                     self.set_loc(loc);
                     self.number(span, "secret-member");
                 }
@@ -1089,6 +1093,34 @@ fn decode_text_body(text: &str, mime: &str) -> Option<DecodedBody> {
             })
         }
     }
+}
+
+/// Whether a number under this name is a secret: the name's last word is a one-time
+/// code, a PIN, a password, a token or a key (`otp`, `mfaPin`, `apiKey`).
+fn numeric_secret_name(k: &str) -> bool {
+    let w = Words::of(k);
+    w.as_slice().last().is_some_and(|l| {
+        matches!(
+            l.as_str(),
+            "otp"
+                | "totp"
+                | "pin"
+                | "passcode"
+                | "password"
+                | "passwd"
+                | "pwd"
+                | "secret"
+                | "token"
+                | "apikey"
+                | "key"
+                | "code"
+        )
+    }) && !matches!(w.snake().as_str(), "key" | "code")
+}
+
+/// Members producers document whose names only sound secret (Fiddler's session number).
+fn producer_member(k: &str) -> bool {
+    matches!(k, "_sid" | "_securityState" | "_securityDetails")
 }
 
 fn binary_mime(mime: &str) -> bool {

@@ -94,7 +94,7 @@ fn pairs() -> Option<&'static Regex> {
     static P: OnceLock<Option<Regex>> = OnceLock::new();
     P.get_or_init(|| {
         Regex::new(
-            r#"([A-Za-z0-9_$.\[\]-]{2,64})["']?(?:\s{0,3}:\s{0,3}|=|%3[dD])["']?([^\s"'&;,<>(){}\[\]\\]{4,})"#,
+            r#"([A-Za-z0-9_$.\[\]-]{2,64})["']?(?:\s{0,3}:\s{0,3}|=|%3[dD])["']?([^\s"'&;,<>(){}\[\]\\/]{4,})"#,
         )
         .ok()
     })
@@ -464,10 +464,13 @@ impl Check {
         if let Some(re) = pairs()
             && clean.len() <= 1 << 20
         {
-            for c in re.captures_iter(clean) {
+            let mut at = 0;
+            while let Some(c) = re.captures_at(clean, at) {
                 let (Some(k), Some(v)) = (c.get(1), c.get(2)) else {
-                    continue;
+                    break;
                 };
+                // the next pair may start inside this one's value (`https://h/?tkn=…`)
+                at = k.end().max(at + 1);
                 let key = k
                     .as_str()
                     .rsplit(['?', '&', '.'])
@@ -517,7 +520,7 @@ impl Check {
             && !self.base64_text(t, name, depth)
             && !t.starts_with("data:")
         {
-            for r in runs(clean) {
+            for r in runs(clean).flat_map(|r| r.split('/')) {
                 if random_run(r) {
                     self.flag("high-entropy run".to_owned(), Confidence::Possible);
                 }
@@ -533,9 +536,11 @@ impl Check {
                 .all(|c| c.is_ascii_alphanumeric() || b"+/=_-\r\n".contains(&c))
             && let Some(bytes) = crate::transform::base64::decode(t)
         {
-            let text: String = if let Ok(u) = std::str::from_utf8(&bytes) {
-                u.to_owned()
+            let (text, sure) = if let Ok(u) = std::str::from_utf8(&bytes) {
+                (u.to_owned(), true)
             } else {
+                // text in an 8-bit encoding, or random bytes: looked into, and the base64
+                // itself still judged as a possible random token
                 let controls = bytes
                     .iter()
                     .filter(|&&c| c < 0x20 && !b"\t\r\n".contains(&c))
@@ -543,10 +548,10 @@ impl Check {
                 if controls * 50 > bytes.len() {
                     return false;
                 }
-                bytes.iter().map(|&c| char::from(c)).collect()
+                (bytes.iter().map(|&c| char::from(c)).collect(), false)
             };
             self.string(&text, name, depth + 1);
-            return true;
+            return sure;
         }
         false
     }

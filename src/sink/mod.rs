@@ -18,6 +18,8 @@ pub struct RunMeta {
     pub sources: Vec<(String, u64, Option<String>)>,
     /// Whether the built-in redaction ran.
     pub sanitized: bool,
+    /// SHA-256 of the redaction rules in force (when sanitized).
+    pub rules_sha256: Option<String>,
 }
 
 /// A consumer of entry batches.

@@ -212,6 +212,10 @@ impl ParquetSink {
             ("harx.schema_version", SCHEMA_VERSION.to_owned()),
             ("harx.sanitized", meta.sanitized.to_string()),
             (
+                "harx.rules_sha256",
+                meta.rules_sha256.clone().unwrap_or_default(),
+            ),
+            (
                 "harx.sorted",
                 if self.globally_sorted {
                     "file"

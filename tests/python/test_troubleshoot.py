@@ -171,7 +171,7 @@ def test_diff_known_answers():
     assert features["request"] == "GET https://api.example.com/v1/users/{n}/features"
     got = {(c["path"], c["kind"], c["a"], c["b"]) for c in features["changes"]}
     assert ("$.access", "changed", '"Full"', '"No Access"') in got
-    assert ("$.session_token", "changed", "[REDACTED]", "[REDACTED]") in got
+    assert ("$.session_token", "changed", "\"[REDACTED]\"", "\"[REDACTED]\"") in got
     assert ("$.limits[1]", "only_in_a", "2", None) in got
 
 
