@@ -455,6 +455,8 @@ impl<'p, 'r> Walk<'p, 'r> {
     /// A body string: sniffed and redacted by its real format.
     fn body(&mut self, span: &Range<usize>, text: &str, mime: &str, base64: bool, loc: &str) {
         self.set_loc(loc);
+        // a body labelled base64 that is not (a producer's mistake) is read as it is
+        let base64 = base64 && base64_head(text);
         if !base64 {
             // tokens and propagation are applied once, by `finish`
             let new = self.body_text(text, mime, false);
@@ -1040,6 +1042,15 @@ impl DecodedBody {
     }
 }
 
+/// Whether a body labelled base64 starts like base64 (its first 256 bytes in the
+/// alphabet): one that does not is a producer's mistake and is read as plain text.
+fn base64_head(text: &str) -> bool {
+    text.as_bytes().iter().take(256).all(|&c| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_' | b'\r' | b'\n' | b' ')
+    })
+}
+
 /// Whether decoded bytes are text: no control bytes but tab, CR and LF (a cut UTF-8
 /// sequence at the end is fine).
 fn looks_text(b: &[u8]) -> bool {
@@ -1217,7 +1228,7 @@ fn sanitize_body_walk(
     let known = EMPTY.get_or_init(Known::default);
     let mut w = Walk::new(policy, known, 0);
     w.set_loc("body");
-    if base64 {
+    if base64 && base64_head(text) {
         let Some(d) = decode_text_body(text, mime) else {
             return (None, Vec::new());
         };

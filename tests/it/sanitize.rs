@@ -30,6 +30,17 @@ enum Plant {
     NestedResponse,
     SetCookie,
     FormBody,
+    CamelQuery,
+    OddHeader,
+    RailsForm,
+    XssiBody,
+    JsonpBody,
+    SoapBody,
+    ScriptBody,
+    HashRoute,
+    SetCookieJoined,
+    OktaValue,
+    Base64Octet,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +61,17 @@ fn entry() -> impl Strategy<Value = Entry> {
         Just(Plant::NestedResponse),
         Just(Plant::SetCookie),
         Just(Plant::FormBody),
+        Just(Plant::CamelQuery),
+        Just(Plant::OddHeader),
+        Just(Plant::RailsForm),
+        Just(Plant::XssiBody),
+        Just(Plant::JsonpBody),
+        Just(Plant::SoapBody),
+        Just(Plant::ScriptBody),
+        Just(Plant::HashRoute),
+        Just(Plant::SetCookieJoined),
+        Just(Plant::OktaValue),
+        Just(Plant::Base64Octet),
     ];
     (
         prop::collection::vec((plant, secret()), 0..4),
@@ -165,6 +187,9 @@ fn har(entries: &[Entry], st: &Style) -> String {
         let mut url = format!("https://api.example.com/v1/items/{i}?page=2");
         let mut post: Option<(String, String)> = None;
         let mut content = "{\"ok\": true}".to_owned();
+        let mut content_mime = "application/json".to_owned();
+        let mut encoding: Option<&str> = None;
+        let mut redirect = String::new();
         for (p, sec) in &e.plants {
             match p {
                 Plant::Bearer => req_h.push(nv("Authorization", &format!("Bearer {sec}"))),
@@ -181,6 +206,7 @@ fn har(entries: &[Entry], st: &Style) -> String {
                     ));
                 }
                 Plant::NestedResponse => {
+                    (content_mime, encoding) = ("application/json".into(), None);
                     content = format!(
                         "{{\"data\": {{\"items\": [1, 2], \"auth\": {{\"refresh_token\": \"{sec}\"}}}}}}"
                     );
@@ -193,6 +219,58 @@ fn har(entries: &[Entry], st: &Style) -> String {
                         "application/x-www-form-urlencoded".into(),
                         format!("user=bob&password={sec}"),
                     ));
+                }
+                Plant::CamelQuery => {
+                    url.push_str(&format!("&accessToken={sec}"));
+                    query.push(nv("accessToken", sec));
+                }
+                Plant::OddHeader => req_h.push(nv("X-Parse-REST-API-Key", sec)),
+                Plant::RailsForm => {
+                    post = Some((
+                        "application/x-www-form-urlencoded".into(),
+                        format!("user%5Bemail%5D=b%40x.org&user%5Bpassword%5D={sec}"),
+                    ));
+                }
+                Plant::XssiBody => {
+                    content = format!(")]}}'\n{{\"access_token\": \"{sec}\"}}");
+                    (content_mime, encoding) = ("application/json".into(), None);
+                }
+                Plant::JsonpBody => {
+                    content = format!("cb({{\"token\": \"{sec}\"}});");
+                    (content_mime, encoding) = ("application/javascript".into(), None);
+                }
+                Plant::SoapBody => {
+                    content = format!(
+                        "<soap:Envelope><wsse:Password Type=\"t\">{sec}</wsse:Password></soap:Envelope>"
+                    );
+                    content_mime = "text/xml".into();
+                    encoding = None;
+                }
+                Plant::ScriptBody => {
+                    content = format!("var cfg = {{apiKey: '{sec}', n: 1}};");
+                    content_mime = "application/javascript".into();
+                    encoding = None;
+                }
+                Plant::HashRoute => {
+                    redirect = format!("https://app.example.com/#/auth?token={sec}&x=1");
+                }
+                Plant::SetCookieJoined => resp_h.push(nv(
+                    "Set-Cookie",
+                    &format!(
+                        "lang=en; Expires=Wed, 21 Oct 2026 07:28:00 GMT, session={sec}; Path=/"
+                    ),
+                )),
+                Plant::OktaValue => {
+                    post = Some((
+                        "application/json".into(),
+                        format!("{{\"credentials\": {{\"password\": {{\"value\": \"{sec}\"}}}}}}"),
+                    ));
+                }
+                Plant::Base64Octet => {
+                    let json = format!("{{\"password\": \"{sec}\"}}");
+                    content = b64(json.as_bytes());
+                    content_mime = "application/octet-stream".into();
+                    encoding = Some("base64");
                 }
             }
         }
@@ -229,13 +307,19 @@ fn har(entries: &[Entry], st: &Style) -> String {
                     ("cookies".into(), J::A(vec![])),
                     (
                         "content".into(),
-                        J::O(vec![
-                            ("size".into(), J::N("10".into())),
-                            ("mimeType".into(), s("application/json")),
-                            ("text".into(), J::S(content)),
-                        ]),
+                        J::O({
+                            let mut c = vec![
+                                ("size".into(), J::N("10".into())),
+                                ("mimeType".into(), J::S(content_mime)),
+                                ("text".into(), J::S(content)),
+                            ];
+                            if let Some(e) = encoding {
+                                c.push(("encoding".into(), s(e)));
+                            }
+                            c
+                        }),
                     ),
-                    ("redirectURL".into(), s("")),
+                    ("redirectURL".into(), J::S(redirect)),
                     ("headersSize".into(), J::N("-1".into())),
                     ("bodySize".into(), J::N("-1".into())),
                 ]),
@@ -265,6 +349,35 @@ fn har(entries: &[Entry], st: &Style) -> String {
     let mut out = String::new();
     write(&mut out, &doc, st, 0);
     out
+}
+
+/// Standard base64.
+fn b64(b: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in b.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            if k <= c.len() {
+                out.push(A[((n >> (18 - 6 * k)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Whether a rewritten string token carries a marker (in base64 too).
+fn marked(token: &str) -> bool {
+    if token.contains("[REDACTED]") || token.contains("%5BREDACTED%5D") {
+        return true;
+    }
+    let inner = token.trim_matches('"');
+    harx::transform::base64::decode(inner)
+        .is_some_and(|d| String::from_utf8_lossy(&d).contains("[REDACTED]"))
 }
 
 /// The JSON string tokens of `text`, and the text with each replaced by `""`.
@@ -346,7 +459,7 @@ proptest! {
         prop_assert_eq!(a.len(), b.len());
         for (x, y) in a.iter().zip(&b) {
             if x != y {
-                prop_assert!(y.contains("[REDACTED]"), "{} became {}", x, y);
+                prop_assert!(marked(y), "{} became {}", x, y);
             }
         }
         for i in 0..entries.len() {

@@ -319,3 +319,24 @@ def test_rules_file_applies_to_every_command_and_is_recorded(tmp_path):
     bad.write_text("colour = 1\n")
     p = run_harx("export", src, "-o", tmp_path / "x.parquet", "--rules", bad, check=False)
     assert p.returncode != 0 and "bad.toml" in p.stderr
+
+
+def test_a_repeated_name_member_is_judged_by_the_last_one(tmp_path):
+    """`{"name": "X-Debug", "name": "Authorization", "value": …}`: JSON.parse and Python
+    take the last `name`, so the value is an Authorization header's."""
+    doc = attack_har()
+    doc["log"]["entries"] = doc["log"]["entries"][:1]
+    secret = attack.canary("dup-name")
+    doc["log"]["entries"][0]["request"]["headers"].append({"name": "X-Debug", "value": "PLACEHOLDER"})
+    text = json.dumps(doc).replace('{"name": "X-Debug", "value": "PLACEHOLDER"}',
+                                   '{"name": "X-Debug", "name": "Authorization", "value": "Bearer ' + secret + '"}')
+    assert json.loads(text)["log"]["entries"][0]["request"]["headers"][-1]["name"] == "Authorization"
+    src = tmp_path / "dup.har"
+    src.write_text(text)
+    out = tmp_path / "dup.clean.har"
+    run_harx("sanitize", src, "-o", out, "-q")
+    assert secret not in out.read_text()
+    nd = tmp_path / "dup.ndjson"
+    run_harx("export", src, "-o", nd, "-q")
+    assert secret not in nd.read_text()
+    assert run_harx("sanitize", "--verify", src, check=False).returncode == 1
