@@ -352,7 +352,7 @@ fn write_sanitized(
     };
     let pass1 = crate::source::Source::open(first.path_temp())
         .with_context(|| format!("reading back {}", output.display()))?;
-    if !sanitize::holds_known_secret(pass1.bytes(), &outcome.secrets) {
+    if !sanitize::holds_known_secret(&pass1, &outcome.secrets, pool) {
         drop(pass1);
         first.file().sync_all().ok();
         first.commit()?;

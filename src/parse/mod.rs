@@ -294,6 +294,24 @@ impl<'a> Strings<'a, '_> {
         Some(Cow::Borrowed(s))
     }
 
+    /// A string's bytes as the input has them (escaped), without resolving it.
+    fn raw<'i>(&self, v: &Value<'_, 'i>) -> Option<&'i [u8]>
+    where
+        'a: 'i,
+    {
+        let s = v.as_str()?;
+        if s.is_empty() && !self.sentinels.is_empty() {
+            let off = (s.as_ptr() as usize).wrapping_sub(self.base);
+            if let Ok(k) = self.sentinels.binary_search_by_key(&off, |&(o, _)| o) {
+                let ls = self.longs.get(self.sentinels[k].1)?;
+                return self.input.get(ls.open + 1..ls.close);
+            }
+        }
+        // a short string: its (unescaped) text, borrowed from the tape
+        let st: &'i str = v.into_string()?;
+        Some(st.as_bytes())
+    }
+
     /// A string, or a number or bool rendered as text.
     fn text<'i>(&self, v: &Value<'_, 'i>) -> Option<Cow<'i, str>>
     where
@@ -654,9 +672,22 @@ fn request<'i>(
                 &mut row.found,
             ),
             "headersSize" => row.sizes[0] = size(st.num(&x)),
-            "postData" if config.bodies || config.sanitize => {
+            "postData" if config.bodies => {
                 row.request_body = x.get("text").and_then(|t| st.get(&t));
                 row.request_mime = x.get("mimeType").and_then(|t| st.text(&t));
+            }
+            "postData" if config.sanitize => {
+                // read only when it may reveal a secret (see `may_reveal_secrets`)
+                let mime = x.get("mimeType").and_then(|t| st.text(&t));
+                let m = mime.as_deref().unwrap_or("");
+                if let Some(t) = x.get("text")
+                    && st
+                        .raw(&t)
+                        .is_some_and(|r| crate::sanitize::engine::may_reveal_raw(r, m))
+                {
+                    row.request_body = st.get(&t);
+                    row.request_mime = mime;
+                }
             }
             "bodySize" => row.sizes[1] = size(st.num(&x)),
             _ => {}
@@ -680,6 +711,7 @@ fn response<'i>(
     };
     let mut cached = false;
     let mut transfer = None;
+    let mut text_value = None;
     for (key, x) in obj.iter() {
         match key {
             "status" => {
@@ -724,9 +756,8 @@ fn response<'i>(
                         match k {
                             "size" => row.sizes[4] = size(st.num(&y)),
                             "mimeType" => row.mime_type = non_empty(st.text(&y)),
-                            "text" if config.bodies || config.sanitize => {
-                                row.response_body = st.get(&y);
-                            }
+                            "text" if config.bodies => row.response_body = st.get(&y),
+                            "text" if config.sanitize => text_value = Some(y),
                             "encoding" if config.bodies || config.sanitize => {
                                 row.response_body_encoding = non_empty(st.text(&y));
                             }
@@ -736,6 +767,21 @@ fn response<'i>(
                 }
             }
             _ => {}
+        }
+    }
+    if let Some(t) = text_value {
+        // not exported: read only when it may reveal a secret (see `may_reveal_secrets`)
+        let b64 = row
+            .response_body_encoding
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+        let m = row.mime_type.as_deref().unwrap_or("");
+        if b64
+            || st
+                .raw(&t)
+                .is_some_and(|r| crate::sanitize::engine::may_reveal_raw(r, m))
+        {
+            row.response_body = st.get(&t);
         }
     }
     row.sizes[5] = transfer.or_else(|| match (row.sizes[2], row.sizes[3]) {

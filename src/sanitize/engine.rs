@@ -725,18 +725,41 @@ impl<'p, 'r> Walk<'p, 'r> {
             return None;
         }
         let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+        let b = text.as_bytes();
+        let name_byte = |c: u8| c.is_ascii_alphanumeric() || b"_.$-[]".contains(&c);
         let mut at = 0;
-        while let Some(c) = rules.text_kv.captures_at(text, at) {
+        loop {
+            // Candidates are found by their secret word (`…token…:`, `…pass…=`), then read
+            // from the start of their name; with names added by a rules file, every pair.
+            let start = if rules.has_user_names() {
+                at
+            } else {
+                let Some(m) = rules.text_kv_prefilter.find_at(text, at) else {
+                    break;
+                };
+                let mut st = m.start();
+                while st > 0 && name_byte(b[st - 1]) {
+                    st -= 1;
+                }
+                if st > 0 && matches!(b[st - 1], b'"' | b'\'') {
+                    st -= 1;
+                }
+                at = m.end();
+                st
+            };
+            let Some(c) = rules.text_kv.captures_at(text, start) else {
+                break;
+            };
             let (Some(name), Some(v)) = (c.get(1), c.get(2).or(c.get(3)).or(c.get(4))) else {
                 break;
             };
             // a pair that is not secret does not hide the next one (`https://h/p?sig=…`):
             // the search goes on right after its name
-            at = name.end().max(at + 1);
+            at = at.max(name.end()).max(start + 1);
             if !rules.text_name(name.as_str()) {
                 continue;
             }
-            at = v.end();
+            at = at.max(v.end());
             let mut range = v.range();
             let bare = c.get(4).is_some();
             if bare && header_class(name.as_str()) == HeaderClass::Credentials {
@@ -1241,16 +1264,20 @@ fn sanitize_body_walk(
     (out, std::mem::take(&mut w.found))
 }
 
-/// Whether a body may hold a secret the body rules would find: one pass of a literal
-/// prefilter (secret words, token prefixes) over the text, or over the decoded text of a
-/// base64 body of a textual type. What `export` runs on the bodies it does not export.
+/// Largest body `export` reads only to learn its secrets.
+const LEARN_MAX_BYTES: usize = 4 << 20;
+
+/// Whether a body that `export` does not export may reveal a secret worth remembering
+/// (a token response, a session in a JSON config): a JSON body, 4 MiB at most, in which a
+/// quoted member name holds a secret word. One pass of a literal-led regex; the body
+/// rules run only on the few that match.
 pub fn may_reveal_secrets(text: &str, mime: &str, base64: bool) -> bool {
     use std::sync::OnceLock;
     static PREFILTER: OnceLock<Option<regex::bytes::Regex>> = OnceLock::new();
     let Some(re) = PREFILTER
         .get_or_init(|| {
             regex::bytes::Regex::new(
-                r"(?i)token|secret|passw|passcode|session|api.?key|auth|credential|eyJ|AKIA|ASIA|gh[pousr]_|xox[abprs]-|sk_live|AIza|-----BEGIN",
+                r#"(?i)"[^"]{0,40}(?:token|secret|passw|passcode|session|api.?key|auth|credential|cookie)[^"]{0,40}"\s*:"#,
             )
             .ok()
         })
@@ -1258,17 +1285,41 @@ pub fn may_reveal_secrets(text: &str, mime: &str, base64: bool) -> bool {
     else {
         return true;
     };
-    if !base64 {
-        return re.is_match(text.as_bytes());
-    }
-    let m = mime.to_ascii_lowercase();
-    if !["json", "text", "javascript", "xml", "html", "form"]
-        .iter()
-        .any(|t| m.contains(t))
-    {
+    if text.len() > LEARN_MAX_BYTES * 4 / 3 + 4 {
         return false;
     }
-    decode_text_body(text, mime).is_some_and(|d| re.is_match(d.text.as_bytes()))
+    let json_mime = mime.to_ascii_lowercase().contains("json");
+    if base64 {
+        return json_mime
+            && crate::transform::base64::decode(text)
+                .is_some_and(|d| d.len() <= LEARN_MAX_BYTES && re.is_match(&d));
+    }
+    let t = text.trim_start();
+    (json_mime || t.starts_with(['{', '['])) && re.is_match(text.as_bytes())
+}
+
+/// [`may_reveal_secrets`] on a body's bytes as the HAR has them (JSON-escaped, so a
+/// member name's quotes may be `\"`): whether to read it at all.
+pub fn may_reveal_raw(raw: &[u8], mime: &str) -> bool {
+    use std::sync::OnceLock;
+    static PREFILTER: OnceLock<Option<regex::bytes::Regex>> = OnceLock::new();
+    let Some(re) = PREFILTER
+        .get_or_init(|| {
+            regex::bytes::Regex::new(
+                r#"(?i)"[^"]{0,40}(?:token|secret|passw|passcode|session|api.?key|auth|credential|cookie)[^"]{0,40}\\?"\s*:"#,
+            )
+            .ok()
+        })
+        .as_ref()
+    else {
+        return true;
+    };
+    let t = raw.trim_ascii_start();
+    raw.len() <= LEARN_MAX_BYTES
+        && (mime.to_ascii_lowercase().contains("json")
+            || t.starts_with(b"{")
+            || t.starts_with(b"["))
+        && re.is_match(raw)
 }
 
 /// A URL as `export` writes it, with the sanitizer's URL rules (`data:` URLs: their

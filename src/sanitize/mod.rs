@@ -248,15 +248,41 @@ fn byte_forms(secret: &str) -> Vec<String> {
 /// Whether sanitized bytes still hold a secret found by the pass that wrote them, in any
 /// form it may take ([`byte_forms`]): an occurrence before the entry that revealed it,
 /// which one pass cannot know about. A hit asks for a second pass.
-pub fn holds_known_secret(bytes: &[u8], secrets: &[(String, i64)]) -> bool {
+pub fn holds_known_secret(
+    source: &Source,
+    secrets: &[(String, i64)],
+    pool: &rayon::ThreadPool,
+) -> bool {
     let mut known = Known::default();
-    for (s, _) in secrets {
+    let mut longest = 0;
+    for (s, _) in secrets.iter().take(BACKWARD_CHECK_SECRETS) {
         for f in byte_forms(s) {
+            longest = longest.max(f.len());
             known.insert(f, i64::MIN);
         }
     }
-    !known.is_empty() && !known.find(bytes, &|_| true).is_empty()
+    if known.is_empty() {
+        return false;
+    }
+    // window by window on the pool, releasing what was read: memory stays bounded; the
+    // first hit ends the search
+    let bytes = source.bytes();
+    let starts: Vec<usize> = (0..bytes.len()).step_by(WINDOW).collect();
+    pool.install(|| {
+        starts.par_iter().any(|&start| {
+            let end = (start + WINDOW).min(bytes.len());
+            let upto = (end + longest).min(bytes.len());
+            source.prefetch(start, upto);
+            let hit = !known.find(&bytes[start..upto], &|_| true).is_empty();
+            source.release(start, end);
+            hit
+        })
+    })
 }
+
+/// Most secrets the backward check looks for (the first ones found): each costs about
+/// four entries (its byte forms) of a few hundred bytes in the search index.
+const BACKWARD_CHECK_SECRETS: usize = 10_000;
 
 /// A second pass (see [`holds_known_secret`]): `source` is the first pass's output,
 /// `seed` its secrets, redacted wherever they stand, before or after the entry that
@@ -330,7 +356,7 @@ fn run_source_seeded(
     // propagation): the values themselves are kept once, in `known`.
     let mut seen: HashSet<u64> = HashSet::new();
     let hash = |v: &str| crate::transform::redact::fnv(v.as_bytes());
-    for (v, _) in seed {
+    for (v, _) in seed.iter().take(BACKWARD_CHECK_SECRETS) {
         if seen.insert(hash(v)) {
             known.insert(v.clone(), i64::MIN);
         }
@@ -518,6 +544,12 @@ fn run_source_seeded(
             // in this window are kept, so the next window still sees them.
             known = Known::default();
             seen.clear();
+            // a second pass's secrets hold for the whole file
+            for (v, _) in seed.iter().take(BACKWARD_CHECK_SECRETS) {
+                if seen.insert(hash(v)) {
+                    known.insert(v.clone(), i64::MIN);
+                }
+            }
             for (f, idx) in window_secrets {
                 seen.insert(hash(&f));
                 known.insert(f, idx);

@@ -1,7 +1,9 @@
 //! The sanitizer's rules: the built-in defaults (docs/sanitize.md) and a TOML file that
 //! adds to them, removes from them, or turns them into an allow-list.
 
-use crate::transform::names::{is_authorization_context_key, is_generic_value_key, is_secret_name};
+use crate::transform::names::{
+    Memo, is_authorization_context_key, is_generic_value_key, is_secret_name, memo,
+};
 use crate::transform::redact::{HeaderClass, header_class, is_secret_param_value};
 use regex::Regex;
 use serde::Deserialize;
@@ -168,6 +170,43 @@ const HIDDEN_INPUTS: &[&str] = &[
     "xsrf_token",
 ];
 
+const JK_PLAIN: u8 = 0;
+const JK_SECRET: u8 = 1;
+const JK_GENERIC: u8 = 2;
+const JK_ANSWER: u8 = 2 | 4;
+const JK_CODE: u8 = 8;
+const JK_AUTH_CONTEXT: u8 = 16;
+
+/// The built-in verdict on a JSON key, before the context: secret, a generic value key
+/// (secret under a secret parent), `answer`, `code`, an OAuth context word, or plain.
+fn json_key_kind(key: &str) -> u8 {
+    let l = key.trim().to_ascii_lowercase();
+    if JSON_KEYS.contains(&l.as_str()) {
+        return JK_SECRET;
+    }
+    if l == "code" {
+        return JK_CODE | JK_GENERIC;
+    }
+    if l == "answer" {
+        return JK_ANSWER;
+    }
+    let generic = if is_generic_value_key(&l) {
+        JK_GENERIC
+    } else {
+        JK_PLAIN
+    };
+    if l == "key" {
+        return generic;
+    }
+    if is_secret_name(key) || header_class(key) != HeaderClass::Plain {
+        return JK_SECRET;
+    }
+    if matches!(l.as_str(), "state" | "nonce" | "session_state") {
+        return JK_AUTH_CONTEXT | generic;
+    }
+    generic
+}
+
 /// Where a JSON value sits, as far as redaction cares.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonContext {
@@ -220,13 +259,16 @@ pub struct Rules {
     /// `name: value` / `name = value` pairs in free text (JavaScript, GraphQL, STOMP,
     /// YAML, logs): group 1 the name, then the value quoted (2, 3) or bare (4).
     pub text_kv: Regex,
-    /// Names in free text that [`Rules::text_kv`] may have to judge (one cheap pass
-    /// before the full search).
+    /// Where a secret-sounding name stands before `:` or `=` in free text: the places
+    /// [`Rules::text_kv`] is run from.
     pub text_kv_prefilter: Regex,
     /// `<ns:name …>value</` XML elements: group 1 the local name, 2 the value.
     pub xml_element: Regex,
     /// SHA-256 of the effective rules text (built-in version plus the user's file).
     pub sha256: String,
+    /// Whether the file adds or removes names (else the built-in verdicts, memoised,
+    /// are the answer).
+    user_names: bool,
 }
 
 fn lower(v: Vec<String>) -> Vec<String> {
@@ -335,21 +377,42 @@ impl Rules {
                 r#"(?i)["']?([A-Za-z_$][A-Za-z0-9_.$\-\[\]]{0,63})["']?[ \t]*[:=][ \t]*(?:"((?:[^"\\\n]|\\.)+)"|'((?:[^'\\\n]|\\.)+)'|([^\s"',;&<>(){}\[\]]+))"#,
             )?,
             text_kv_prefilter: re(
-                r"(?i)pass|pwd|token|secret|key|auth|sess|otp|pin|sig|cred|csrf|xsrf|cookie|jwt|bearer|code",
+                r#"(?i)(?:pass|pwd|token|secret|key|auth|sess|otp|pin|sig|cred|csrf|xsrf|cookie|jwt|bearer|code|sid|nonce|ticket|saml|assertion|oidc|client.?data)[A-Za-z0-9_.$\-\[\]]{0,48}["']?[ \t]*[:=]"#,
             )?,
+            // only elements whose name holds a secret word: a page has thousands of others
             xml_element: re(
-                r"(?s)<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(?:\s[^>]*)?>([^<]+)</",
+                r"(?i)<(?:[A-Za-z_][A-Za-z0-9_.-]*:)?([A-Za-z0-9_.-]*(?:pass|pwd|token|secret|key|auth|sess|otp|pin|sig|cred|csrf|xsrf|cookie|jwt|bearer|saml|assertion|ticket|code)[A-Za-z0-9_.-]*)(?:\s[^>]*)?>([^<]+)</",
             )?,
             html_meta: re(
                 r#"(?is)<meta\b[^>]*name\s*=\s*["']?(?:csrf[-_]?token|_csrf|xsrf[-_]?token)["']?[^>]*>"#,
             )?,
             sha256: format!("{:x}", h.finalize()),
-        })
+            user_names: false,
+        }
+        .with_user_names())
+    }
+
+    /// Whether the rules file adds or removes names.
+    pub fn has_user_names(&self) -> bool {
+        self.user_names
+    }
+
+    fn with_user_names(mut self) -> Self {
+        self.user_names = !(self.keys_add.is_empty()
+            && self.keys_remove.is_empty()
+            && self.params_add.is_empty()
+            && self.params_remove.is_empty()
+            && self.headers_add.is_empty()
+            && self.headers_remove.is_empty());
+        self
     }
 
     /// How a header's value is redacted (`Plain`: kept).
     pub fn header(&self, name: &str) -> HeaderClass {
-        let l = name.to_ascii_lowercase();
+        if !self.allow_mode && self.headers_remove.is_empty() && self.headers_add.is_empty() {
+            return header_class(name);
+        }
+        let l = name.trim().to_ascii_lowercase();
         if self.headers_remove.contains(&l) {
             return HeaderClass::Plain;
         }
@@ -370,6 +433,9 @@ impl Rules {
 
     /// Whether a query, fragment or form parameter's value is secret.
     pub fn param(&self, name: &str, value: &str) -> bool {
+        if !self.allow_mode && self.params_remove.is_empty() && self.params_add.is_empty() {
+            return is_secret_param_value(name, value);
+        }
         let l = name.trim().to_ascii_lowercase();
         if self.params_remove.contains(&l) {
             return false;
@@ -383,52 +449,57 @@ impl Rules {
     /// Whether a `name: value` pair found in free text (scripts, GraphQL, STOMP frames) is
     /// secret: judged by the name's words only (`key`, `code` alone are too common there).
     pub fn text_name(&self, name: &str) -> bool {
+        let builtin = || {
+            memo(Memo::TextName, name, || {
+                u8::from(is_secret_name(name) || header_class(name) != HeaderClass::Plain)
+            }) == 1
+        };
+        if !self.user_names {
+            return builtin();
+        }
         let l = name.trim().to_ascii_lowercase();
         if self.keys_remove.contains(&l) || self.params_remove.contains(&l) {
             return false;
         }
-        self.keys_add.contains(&l)
-            || self.params_add.contains(&l)
-            || is_secret_name(name)
-            || header_class(name) != HeaderClass::Plain
+        self.keys_add.contains(&l) || self.params_add.contains(&l) || builtin()
     }
 
     /// Whether a JSON value under `key` is secret. `ctx`: what the walk knows of where
     /// the value sits.
     pub fn json_key(&self, key: &str, value: &str, ctx: JsonContext) -> bool {
-        let l = key.trim().to_ascii_lowercase();
-        if self.keys_remove.contains(&l) {
-            return false;
+        if self.user_names || self.allow_mode {
+            let l = key.trim().to_ascii_lowercase();
+            if self.keys_remove.contains(&l) {
+                return false;
+            }
+            if self.keys_add.contains(&l) {
+                return true;
+            }
         }
-        if self.keys_add.contains(&l) || JSON_KEYS.contains(&l.as_str()) {
+        let kind = memo(Memo::JsonKey, key, || json_key_kind(key));
+        if kind == JK_SECRET {
             return true;
         }
         // `{"password": {"value": …}}`, `{"credentials": {"recovery_question": {"answer"}}}`
-        if ctx.secret_parent && is_generic_value_key(&l) {
+        if ctx.secret_parent && kind & JK_GENERIC != 0 {
             return true;
         }
-        if l == "answer" && ctx.question_parent {
+        if kind & JK_ANSWER == JK_ANSWER && ctx.question_parent {
             return true;
         }
         // `code` is an error code far more often than an OAuth code in a JSON body: it is
         // secret beside `state`, `redirect_uri`, `grant_type`…, or when it looks minted.
-        if l == "code" {
+        if kind & JK_CODE != 0 {
             return ctx.authorization
                 || value.len() >= 20
                     && value.bytes().any(|c| c.is_ascii_lowercase())
                     && value.bytes().any(|c| c.is_ascii_uppercase())
                     && value.bytes().any(|c| c.is_ascii_digit());
         }
-        if l == "key" {
-            return false;
-        }
-        if is_secret_name(key) || header_class(key) != HeaderClass::Plain {
+        if kind & JK_AUTH_CONTEXT != 0 && ctx.authorization {
             return true;
         }
-        if matches!(l.as_str(), "state" | "nonce" | "session_state") && ctx.authorization {
-            return true;
-        }
-        self.allow_mode && !self.keys_allow.contains(&l)
+        self.allow_mode && !self.keys_allow.contains(&key.trim().to_ascii_lowercase())
     }
 
     /// Whether an object's member names make it part of an authorization exchange.

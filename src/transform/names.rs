@@ -320,7 +320,63 @@ pub fn words_are_secret(w: &Words) -> bool {
 
 /// Whether `name` names a secret value.
 pub fn is_secret_name(name: &str) -> bool {
-    words_are_secret(&Words::of(name))
+    memo(Memo::SecretName, name, || {
+        u8::from(words_are_secret(&Words::of(name)))
+    }) == 1
+}
+
+/// What a memoised verdict is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Memo {
+    /// [`is_secret_name`].
+    SecretName = 0,
+    /// `redact::header_class`.
+    HeaderClass = 1,
+    /// `redact::is_secret_param`.
+    SecretParam = 2,
+    /// `redact::is_secret_param_value`'s list of names secret when the value is random.
+    IfRandom = 3,
+    /// The sanitizer's JSON key category.
+    JsonKey = 4,
+    /// The sanitizer's free-text name verdict.
+    TextName = 5,
+}
+
+const KINDS: usize = 6;
+const UNKNOWN: u8 = u8::MAX;
+/// Names remembered per thread (names are attacker-controlled: memory stays bounded).
+const MEMO_NAMES: usize = 8192;
+
+type MemoMap = std::collections::HashMap<
+    Box<str>,
+    [u8; KINDS],
+    std::hash::BuildHasherDefault<super::redact::FnvHasher>,
+>;
+
+/// A verdict about a name, computed once per thread: a capture has a few hundred
+/// distinct names and millions of uses of them.
+pub fn memo(kind: Memo, name: &str, compute: impl FnOnce() -> u8) -> u8 {
+    use std::cell::RefCell;
+    thread_local! {
+        static MEMO: RefCell<MemoMap> = RefCell::new(MemoMap::default());
+    }
+    let k = kind as usize;
+    let known = MEMO.with(|m| m.borrow().get(name).map(|v| v[k]));
+    if let Some(v) = known.filter(|&v| v != UNKNOWN) {
+        return v;
+    }
+    let v = compute();
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if let Some(slot) = m.get_mut(name) {
+            slot[k] = v;
+        } else if m.len() < MEMO_NAMES {
+            let mut slot = [UNKNOWN; KINDS];
+            slot[k] = v;
+            m.insert(name.into(), slot);
+        }
+    });
+    v
 }
 
 /// Whether a header name says its value is `Authorization`-shaped (scheme word, then the

@@ -29,6 +29,23 @@ use super::names::{Words, is_credentials_name, is_secret_name, token_shaped, wor
 /// The class of a header name (stray spaces and case ignored; camelCase, `_` and `-`
 /// read as word breaks, see [`super::names`]).
 pub fn header_class(name: &str) -> HeaderClass {
+    use super::names::{Memo, memo};
+    const CLASSES: [HeaderClass; 6] = [
+        HeaderClass::Plain,
+        HeaderClass::Url,
+        HeaderClass::Credentials,
+        HeaderClass::Cookie,
+        HeaderClass::SetCookie,
+        HeaderClass::Secret,
+    ];
+    let i = memo(Memo::HeaderClass, name, || {
+        let c = header_class_of(name);
+        u8::try_from(CLASSES.iter().position(|x| *x == c).unwrap_or(0)).unwrap_or(0)
+    });
+    CLASSES[usize::from(i).min(5)]
+}
+
+fn header_class_of(name: &str) -> HeaderClass {
     let w = Words::of(name);
     let snake = w.snake();
     match snake.as_str() {
@@ -100,8 +117,11 @@ const SECRET_IF_TOKEN_SHAPED: &[&str] = &["state", "s", "t", "k", "h", "auth_sta
 /// Whether a query, fragment or form parameter's value must be redacted, judged by its
 /// name alone.
 pub fn is_secret_param(name: &str) -> bool {
-    let w = Words::of(name);
-    SECRET_PARAMS.contains(&w.snake().as_str()) || words_are_secret(&w)
+    use super::names::{Memo, memo};
+    memo(Memo::SecretParam, name, || {
+        let w = Words::of(name);
+        u8::from(SECRET_PARAMS.contains(&w.snake().as_str()) || words_are_secret(&w))
+    }) == 1
 }
 
 /// Whether a parameter must be redacted, judged by its name and value.
@@ -109,9 +129,11 @@ pub fn is_secret_param_value(name: &str, value: &str) -> bool {
     if is_secret_param(name) {
         return true;
     }
-    let w = Words::of(name);
-    SECRET_IF_TOKEN_SHAPED.contains(&w.snake().as_str())
-        && (token_shaped(value) || value.len() >= 24)
+    use super::names::{Memo, memo};
+    let if_random = memo(Memo::IfRandom, name, || {
+        u8::from(SECRET_IF_TOKEN_SHAPED.contains(&Words::of(name).snake().as_str()))
+    }) == 1;
+    if_random && (token_shaped(value) || value.len() >= 24)
 }
 
 /// Redacts a header value, keeping what is not secret: the scheme word of
@@ -671,14 +693,11 @@ fn fragment(f: &str, secret: ParamRule<'_>, mark: Marker<'_>, depth: usize) -> O
     path_params(f, secret, mark)
 }
 
+/// Whether a segment followed by another one is a token word (`/reset/…`).
 fn has_token_path(u: &str) -> bool {
-    let b = u.as_bytes();
-    TOKEN_PATH_WORDS.iter().any(|w| {
-        b.windows(w.len() + 2).any(|x| {
-            x[0] == b'/'
-                && x[x.len() - 1] == b'/'
-                && x[1..=w.len()].eq_ignore_ascii_case(w.as_bytes())
-        })
+    u.rsplit('/').skip(1).any(|seg| {
+        (3..=14).contains(&seg.len())
+            && TOKEN_PATH_WORDS.iter().any(|w| seg.eq_ignore_ascii_case(w))
     })
 }
 

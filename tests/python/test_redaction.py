@@ -156,6 +156,8 @@ def test_views(har, tmp_path):
         outs[f"summary-{fmt}"] = run_harx("summary", har, "--format", fmt, check=False).stdout
     for fmt in ["table", "ndjson"]:
         outs[f"find-{fmt}"] = run_harx("find", har, "--slower-than", "0", "--format", fmt, check=False).stdout
+    for fmt in ["text", "json"]:
+        outs[f"validate-{fmt}"] = run_harx("validate", har, "--format", fmt, check=False).stdout
     rep = tmp_path / "r.html"
     run_harx("report", har, "-o", rep, check=False)
     outs["report"] = rep.read_text()
