@@ -155,7 +155,8 @@ pub fn run(args: &SanitizeArgs) -> anyhow::Result<ExitStatus> {
         })
         .to_string()
     };
-    let outcome = write_sanitized(input, output, &policy, &pool, &meta)?;
+    let outcome = sanitize::write_sanitized(input, output, &policy, &pool, &meta)
+        .map_err(anyhow::Error::from)?;
     if let Some(r) = &args.report {
         let (by_rule, by_location) = counts_json(&outcome);
         let report = json!({
@@ -328,80 +329,7 @@ pub fn sanitize_with_rules(
         })
         .to_string()
     };
-    write_sanitized(input, output, &policy, &pool, &meta)
-}
-
-/// Sanitizes `input` into `output` (atomically, 0600). A first pass redacts by the rules
-/// and propagates each secret forward; when its output still holds a secret it found
-/// (an occurrence before the entry that revealed it), a second pass over that output
-/// redacts it there too.
-fn write_sanitized(
-    input: &Path,
-    output: &Path,
-    policy: &Policy<'_>,
-    pool: &rayon::ThreadPool,
-    meta: &dyn Fn(&Outcome) -> String,
-) -> anyhow::Result<Outcome> {
-    let mut first = AtomicFile::create(output)?;
-    let mut outcome = {
-        let mut w = BufWriter::with_capacity(1 << 20, first.file());
-        let o = sanitize::run(input, policy, pool, Some(&mut w), meta)?;
-        w.flush()
-            .with_context(|| format!("writing {}", output.display()))?;
-        o
-    };
-    let pass1 = crate::source::Source::open(first.path_temp())
-        .with_context(|| format!("reading back {}", output.display()))?;
-    if !sanitize::holds_known_secret(&pass1, &outcome.secrets, pool) {
-        drop(pass1);
-        first.file().sync_all().ok();
-        first.commit()?;
-        return Ok(outcome);
-    }
-    let mut second = AtomicFile::create(output)?;
-    let seed = std::mem::take(&mut outcome.secrets);
-    let before = outcome.counts.clone();
-    let merged_meta = |o: &Outcome| {
-        let mut m = Outcome {
-            counts: before.clone(),
-            ..Outcome::default()
-        };
-        for (rule, locs) in &o.counts {
-            for (l, n) in locs {
-                *m.counts
-                    .entry(rule.clone())
-                    .or_default()
-                    .entry(l.clone())
-                    .or_default() += n;
-            }
-        }
-        m.total = m.counts.values().flat_map(|x| x.values()).sum();
-        meta(&m)
-    };
-    let again = {
-        let mut w = BufWriter::with_capacity(1 << 20, second.file());
-        let o = sanitize::run_again(output, &pass1, policy, pool, &mut w, &merged_meta, &seed)?;
-        w.flush()
-            .with_context(|| format!("writing {}", output.display()))?;
-        o
-    };
-    drop(pass1);
-    second.file().sync_all().ok();
-    second.commit()?;
-    drop(first);
-    for (rule, locs) in again.counts {
-        for (l, n) in locs {
-            *outcome
-                .counts
-                .entry(rule.clone())
-                .or_default()
-                .entry(l)
-                .or_default() += n;
-        }
-    }
-    outcome.total = outcome.counts.values().flat_map(|x| x.values()).sum();
-    outcome.findings.extend(again.findings);
-    Ok(outcome)
+    sanitize::write_sanitized(input, output, &policy, &pool, &meta).map_err(anyhow::Error::from)
 }
 
 /// Encrypts `input` to the OpenPGP public key in `key` (armored or binary) as

@@ -146,6 +146,90 @@ pub fn run(
     run_source(path, &source, policy, pool, out, meta)
 }
 
+/// Sanitizes `input` into `output` (atomically, 0600): what `harx sanitize` and
+/// `harx convert` call. A first pass redacts by the rules
+/// and propagates each secret forward; when its output still holds a secret it found
+/// (an occurrence before the entry that revealed it), a second pass over that output
+/// redacts it there too.
+///
+/// # Errors
+/// As [`run`], and when the output cannot be written.
+pub fn write_sanitized(
+    input: &Path,
+    output: &Path,
+    policy: &Policy<'_>,
+    pool: &rayon::ThreadPool,
+    meta: &dyn Fn(&Outcome) -> String,
+) -> Result<Outcome> {
+    use std::io::BufWriter;
+    let mut first = crate::sink::AtomicFile::create(output)?;
+    let mut outcome = {
+        let mut w = BufWriter::with_capacity(1 << 20, first.file());
+        let o = run(input, policy, pool, Some(&mut w), meta)?;
+        w.flush().map_err(|source| Error::Write {
+            path: output.to_path_buf(),
+            source,
+        })?;
+        o
+    };
+    let pass1 = Source::open(first.path_temp()).map_err(|source| Error::Read {
+        path: output.to_path_buf(),
+        source,
+    })?;
+    if !holds_known_secret(&pass1, &outcome.secrets, pool) {
+        drop(pass1);
+        first.file().sync_all().ok();
+        first.commit()?;
+        return Ok(outcome);
+    }
+    let mut second = crate::sink::AtomicFile::create(output)?;
+    let seed = std::mem::take(&mut outcome.secrets);
+    let before = outcome.counts.clone();
+    let merged_meta = |o: &Outcome| {
+        let mut m = Outcome {
+            counts: before.clone(),
+            ..Outcome::default()
+        };
+        for (rule, locs) in &o.counts {
+            for (l, n) in locs {
+                *m.counts
+                    .entry(rule.clone())
+                    .or_default()
+                    .entry(l.clone())
+                    .or_default() += n;
+            }
+        }
+        m.total = m.counts.values().flat_map(|x| x.values()).sum();
+        meta(&m)
+    };
+    let again = {
+        let mut w = BufWriter::with_capacity(1 << 20, second.file());
+        let o = run_again(output, &pass1, policy, pool, &mut w, &merged_meta, &seed)?;
+        w.flush().map_err(|source| Error::Write {
+            path: output.to_path_buf(),
+            source,
+        })?;
+        o
+    };
+    drop(pass1);
+    second.file().sync_all().ok();
+    second.commit()?;
+    drop(first);
+    for (rule, locs) in again.counts {
+        for (l, n) in locs {
+            *outcome
+                .counts
+                .entry(rule.clone())
+                .or_default()
+                .entry(l)
+                .or_default() += n;
+        }
+    }
+    outcome.total = outcome.counts.values().flat_map(|x| x.values()).sum();
+    outcome.findings.extend(again.findings);
+    Ok(outcome)
+}
+
 /// [`run_source`] with no secrets known beforehand.
 ///
 /// # Errors
