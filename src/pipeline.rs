@@ -388,33 +388,22 @@ impl Pipeline {
             let mut page_list = shift(layout.pages.clone())
                 .map(|r| pages_of(&buf[r]))
                 .unwrap_or_default();
-            if self.config.parse.sanitize {
-                for p in &mut page_list {
-                    if let Some(t) = self
-                        .config
-                        .parse
-                        .rules()
-                        .and_then(|r| crate::parse::redact_title_with(&p.title, r))
-                    {
-                        p.title = t;
-                    }
+            // titles and ids shown redacted; entries' `pageref` is looked up by the raw id
+            let rules = self
+                .config
+                .parse
+                .sanitize
+                .then(|| self.config.parse.rules())
+                .flatten();
+            let mut pages: HashMap<String, String> = HashMap::with_capacity(page_list.len());
+            for p in &mut page_list {
+                let redact = |s: &str| rules.and_then(|r| crate::parse::redact_title_with(s, r));
+                if let Some(t) = redact(&p.title) {
+                    p.title = t;
                 }
-            }
-            let pages: HashMap<String, String> = page_list
-                .iter()
-                .map(|p| (p.id.clone(), p.title.clone()))
-                .collect();
-            if self.config.parse.sanitize {
-                // ids are looked up raw (entries' `pageref`), shown redacted (a URL as id)
-                for p in &mut page_list {
-                    if let Some(t) = self
-                        .config
-                        .parse
-                        .rules()
-                        .and_then(|r| crate::parse::redact_title_with(&p.id, r))
-                    {
-                        p.id = t;
-                    }
+                pages.insert(p.id.clone(), p.title.clone());
+                if let Some(t) = redact(&p.id) {
+                    p.id = t;
                 }
             }
             let Some(entries_body) = layout.entries_body.map(|p| p + skip) else {

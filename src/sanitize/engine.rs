@@ -159,14 +159,19 @@ impl<'p, 'r> Walk<'p, 'r> {
             text = Cow::Owned(t);
         }
         if text != original {
-            self.edits.push(Edit {
-                span: span.clone(),
-                text: json::encode_string(&text),
-                rules: std::mem::take(&mut self.fired),
-                location: self.loc.clone(),
-            });
+            self.push_edit(span, &text);
         }
         self.fired.clear();
+    }
+
+    /// Records the rewrite of the string token at `span` with the rules that fired.
+    fn push_edit(&mut self, span: &Range<usize>, text: &str) {
+        self.edits.push(Edit {
+            span: span.clone(),
+            text: json::encode_string(text),
+            rules: std::mem::take(&mut self.fired),
+            location: self.loc.clone(),
+        });
     }
 
     fn tokens(&mut self, s: &str) -> Option<String> {
@@ -385,12 +390,7 @@ impl<'p, 'r> Walk<'p, 'r> {
     /// A secret number (`"otp": 918273`): becomes the marker string.
     fn number(&mut self, span: &Range<usize>, rule: &'static str) {
         let text = self.with_rule(rule, |w| w.mark_number());
-        self.edits.push(Edit {
-            span: span.clone(),
-            text: json::encode_string(&text),
-            rules: std::mem::take(&mut self.fired),
-            location: self.loc.clone(),
-        });
+        self.push_edit(span, &text);
         self.fired.clear();
     }
 
@@ -468,12 +468,7 @@ impl<'p, 'r> Walk<'p, 'r> {
             d.encode(&t)
         });
         if let Some(n) = new {
-            self.edits.push(Edit {
-                span: span.clone(),
-                text: json::encode_string(&n),
-                rules: std::mem::take(&mut self.fired),
-                location: self.loc.clone(),
-            });
+            self.push_edit(span, &n);
         }
         self.fired.clear();
     }

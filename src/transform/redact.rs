@@ -178,6 +178,13 @@ pub fn redact_header_rules<'a>(
     }
     let owned = |o: Option<String>| o.map_or(Cow::Borrowed(""), Cow::Owned);
     let out = match class {
+        HeaderClass::Plain | HeaderClass::Url if value.trim_start().starts_with(['{', '[']) => {
+            // a header carrying JSON (`X-Meta: {"clientSecret": …}`): whole, when a
+            // member is secret
+            let secret_json = serde_json::from_str::<serde_json::Value>(&value)
+                .is_ok_and(|j| json_has_secret_member(&j, 0));
+            secret_json.then(|| mark(&value))
+        }
         HeaderClass::Plain | HeaderClass::Url => {
             if class == HeaderClass::Url || may_hold_url(&value) {
                 embedded_urls(&value, secret, mark)

@@ -342,3 +342,28 @@ def test_a_repeated_name_member_is_judged_by_the_last_one(tmp_path):
     run_harx("export", src, "-o", nd, "-q")
     assert secret not in nd.read_text()
     assert run_harx("sanitize", "--verify", src, check=False).returncode == 1
+
+
+def test_shapes_planted_at_review(tmp_path):
+    """Shapes added after the classes above: an upper-case, underscored, space-padded
+    header name; JSON in a plain header; JSON nested in a JSON string behind an XSSI
+    prefix; a YAML request body; a percent-encoded name in a fragment."""
+    s = {k: attack.canary(k) for k in ["odd", "nested", "yaml", "hdrjson", "frag"]}
+    e = attack.entry(
+        "https://orders.example.com/x#state=1&refresh%5Ftoken=" + s["frag"],
+        req_headers=[{"name": "X_AUTH_TOKEN ", "value": s["odd"]},
+                     {"name": "X-Meta", "value": json.dumps({"clientSecret": s["hdrjson"]})},
+                     {"name": "TrackingID", "value": "TRK_ATTACK_0001"}],
+        body=")]}'\n" + json.dumps({"data": json.dumps({"user": {"sessionKey": s["nested"]}})}),
+        post={"mimeType": "application/x-yaml", "text": "user: bob\npassword: " + s["yaml"] + "\n"})
+    src = tmp_path / "n.har"
+    src.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [e]}}))
+    out = tmp_path / "n.clean.har"
+    run_harx("sanitize", src, "-o", out, "-q")
+    assert leaks(out.read_text(), s) == []
+    for bodies in ([], ["--bodies"]):
+        nd = tmp_path / "n.ndjson"
+        run_harx("export", src, "-o", nd, "--format", "ndjson", "-q", *bodies)
+        text = nd.read_text()
+        assert leaks(text, s) == [] and "TRK_ATTACK_0001" in text
+    assert run_harx("sanitize", "--verify", src, check=False).returncode == 1
