@@ -393,8 +393,7 @@ impl Pipeline {
                 .config
                 .parse
                 .sanitize
-                .then(|| self.config.parse.rules())
-                .flatten();
+                .then(|| self.config.parse.rules());
             let mut pages: HashMap<String, String> = HashMap::with_capacity(page_list.len());
             for p in &mut page_list {
                 let redact = |s: &str| rules.and_then(|r| crate::parse::redact_title_with(s, r));

@@ -114,9 +114,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
         rules,
         ..ParseConfig::default()
     };
-    let rules_sha256 = (!args.no_sanitize)
-        .then(|| parse.rules().map(|r| r.sha256.clone()))
-        .flatten();
+    let rules_sha256 = (!args.no_sanitize).then(|| parse.rules().sha256.clone());
     if !args.tracking_headers.is_empty() {
         parse.tracking_headers = args
             .tracking_headers

@@ -252,11 +252,8 @@ pub fn run(pipeline: &Pipeline, cfg: &IngestConfig, inputs: &[PathBuf]) -> Resul
             cfg.target_file_bytes,
             cfg.memory_budget,
             cfg.sanitized,
-            pipeline
-                .parse_config()
-                .rules()
-                .filter(|_| cfg.sanitized)
-                .map(|r| r.sha256.clone()),
+            cfg.sanitized
+                .then(|| pipeline.parse_config().rules().sha256.clone()),
         );
         let results: Vec<Result<Processed>> = pipeline.pool().install(|| {
             group

@@ -39,9 +39,9 @@ pub struct ParseConfig {
 
 impl ParseConfig {
     /// The rules in force.
-    pub fn rules(&self) -> Option<&crate::sanitize::rules::Rules> {
+    pub fn rules(&self) -> &crate::sanitize::rules::Rules {
         match &self.rules {
-            Some(r) => Some(r),
+            Some(r) => r,
             None => builtin_rules(),
         }
     }
@@ -65,24 +65,8 @@ impl Default for ParseConfig {
 /// Runs the sanitizer's body rules (form, multipart, JSON at any depth, base64, HTML,
 /// SSE, tokens) over the exported bodies. Propagation of secrets across entries is
 /// `harx sanitize`'s; here each body is judged on its own.
-fn sanitize_bodies(
-    row: &mut EntryRow<'_>,
-    exported: bool,
-    rules: Option<&crate::sanitize::rules::Rules>,
-) {
+fn sanitize_bodies(row: &mut EntryRow<'_>, exported: bool, rules: &crate::sanitize::rules::Rules) {
     use crate::sanitize::engine::{Policy, sanitize_body_found};
-    let Some(rules) = rules else {
-        // The built-in rules always load; should they not, no body leaves unredacted.
-        row.request_body = row
-            .request_body
-            .as_ref()
-            .map(|_| Cow::Borrowed("[REDACTED]"));
-        row.response_body = row
-            .response_body
-            .as_ref()
-            .map(|_| Cow::Borrowed("[REDACTED]"));
-        return;
-    };
     let policy = Policy {
         rules,
         key: [0; 32],
@@ -123,7 +107,7 @@ fn sanitize_bodies(
 /// A page title as the output may show it: secret URL parameters (titles are often the
 /// page's URL), token patterns and secret `name=value` pairs redacted.
 pub fn redact_title(title: &str) -> Option<String> {
-    redact_title_with(title, builtin_rules()?)
+    redact_title_with(title, builtin_rules())
 }
 
 /// [`redact_title`] with the rules given.
@@ -144,12 +128,8 @@ pub fn redact_title_with(title: &str, rules: &crate::sanitize::rules::Rules) -> 
 }
 
 /// The sanitizer's built-in rules, loaded once.
-pub fn builtin_rules() -> Option<&'static crate::sanitize::rules::Rules> {
-    use std::sync::OnceLock;
-    static RULES: OnceLock<Option<crate::sanitize::rules::Rules>> = OnceLock::new();
-    RULES
-        .get_or_init(|| crate::sanitize::rules::Rules::load(None).ok())
-        .as_ref()
+pub fn builtin_rules() -> &'static crate::sanitize::rules::Rules {
+    crate::sanitize::rules::Rules::builtin()
 }
 
 /// Runs the sanitizer's token patterns (JWT, JWE, cloud and vendor keys) over the strings
@@ -157,11 +137,8 @@ pub fn builtin_rules() -> Option<&'static crate::sanitize::rules::Rules> {
 /// the redirect URL; and, as free text, the error and status texts (also secret
 /// `name=value` pairs there). Names, credential headers and secret parameters were
 /// handled by the header and URL rules already.
-fn redact_tokens(row: &mut EntryRow<'_>, rules: Option<&crate::sanitize::rules::Rules>) {
+fn redact_tokens(row: &mut EntryRow<'_>, rules: &crate::sanitize::rules::Rules) {
     use crate::sanitize::engine::{Policy, redact_text};
-    let Some(rules) = rules else {
-        return;
-    };
     let policy = Policy {
         rules,
         key: [0; 32],

@@ -513,9 +513,116 @@ impl Fresh {
     }
 }
 
+/// Memory the secrets learnt from one file may take, in every command: real captures
+/// repeat a handful of secrets and never come near it; a capture that mints fresh tokens
+/// on every request (the benchmark's generator) reaches it after some 45,000 secrets of
+/// about 370 bytes.
+pub const BUDGET_BYTES: usize = 16 << 20;
+
+/// The one propagation memory every output uses (`sanitize`'s byte path and the row
+/// path of export, ingest and the views): the secrets learnt so far in a file, each once,
+/// within [`BUDGET_BYTES`]. Secrets given up front ([`Learned::pin`], a second pass's)
+/// hold for the whole file. When a step (a window of entries, a batch of rows) ends over
+/// the budget, the secrets learnt before that step are forgotten and those of the step
+/// kept, so the next step still sees what its predecessor revealed.
+#[derive(Debug, Default)]
+pub struct Learned {
+    known: Known,
+    /// 64-bit hashes of the values learnt (a collision would only leave one value out of
+    /// propagation): the values themselves are kept once, in `known`.
+    seen: std::collections::HashSet<u64, Fnv>,
+    pinned: Vec<(String, i64)>,
+    step: Vec<(String, i64)>,
+}
+
+impl Learned {
+    /// The set to search.
+    pub fn known(&self) -> &Known {
+        &self.known
+    }
+
+    /// Whether nothing was learnt.
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
+
+    /// Learns `value`, first found at `entry`, for the whole file (never forgotten).
+    pub fn pin(&mut self, value: &str, entry: i64) {
+        if self.learn(value, entry) {
+            self.step.pop();
+            self.pinned.push((value.to_owned(), entry));
+        }
+    }
+
+    /// Learns `value`, first found at `entry`; whether it was new (values shorter than
+    /// [`ANCHOR`], markers and values already known are not).
+    pub fn learn(&mut self, value: &str, entry: i64) -> bool {
+        if value.len() < ANCHOR
+            || crate::sanitize::engine::is_marker(value)
+            || !self.seen.insert(fnv(value.as_bytes()))
+        {
+            return false;
+        }
+        self.known.insert(value.to_owned(), entry);
+        self.step.push((value.to_owned(), entry));
+        true
+    }
+
+    /// Ends a step: over the budget, forgets what earlier steps learnt.
+    pub fn end_step(&mut self) {
+        let step = std::mem::take(&mut self.step);
+        if self.known.approx_bytes() <= BUDGET_BYTES {
+            return;
+        }
+        self.known = Known::default();
+        self.seen.clear();
+        for (v, e) in self.pinned.iter().chain(&step) {
+            if self.seen.insert(fnv(v.as_bytes())) {
+                self.known.insert(v.clone(), *e);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn learned_is_bounded_and_keeps_pinned_and_the_last_step() {
+        let mut l = Learned::default();
+        l.pin("pinned-secret-0001", i64::MIN);
+        assert!(!l.learn("pinned-secret-0001", 3), "known already");
+        assert!(!l.learn("short", 0) && !l.learn("[REDACTED]", 0));
+        let mut n = 0u64;
+        // steps of 1,000 fresh secrets until the budget is passed twice
+        let per = Known::cost(40) * 1000;
+        let steps = 2 * BUDGET_BYTES / per + 2;
+        for step in 0..steps {
+            for _ in 0..1000 {
+                n += 1;
+                assert!(l.learn(&format!("{n:040}"), i64::try_from(step).unwrap_or(0)));
+            }
+            l.end_step();
+            assert!(l.known().approx_bytes() <= BUDGET_BYTES + per);
+        }
+        let hay = format!("x pinned-secret-0001 {n:040} {:040} y", 1);
+        let found: Vec<&str> = l
+            .known()
+            .find(hay.as_bytes(), &|_| true)
+            .iter()
+            .map(|h| &hay[h.start..h.end])
+            .collect();
+        assert!(found.contains(&"pinned-secret-0001"), "pinned kept");
+        assert!(
+            found.contains(&format!("{n:040}").as_str()),
+            "last step kept"
+        );
+        assert!(
+            !found.contains(&format!("{:040}", 1).as_str()),
+            "first step forgotten"
+        );
+    }
 
     #[test]
     fn token_mask_agrees_with_bytewise() {

@@ -17,8 +17,8 @@ use crate::split::scan::{skip_string, skip_value};
 use crate::split::{self, EntrySpan, LongString, SplitStop};
 use engine::{Counts, Edit, Known, Policy, Walk};
 use known::Fresh;
+use known::Learned;
 use rayon::prelude::*;
-use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
@@ -27,14 +27,8 @@ type EntryResult = (i64, Vec<Edit>, Vec<String>, Counts, Option<Vec<u32>>);
 
 /// Bytes of entries redacted per window.
 const WINDOW: usize = 16 << 20;
-/// Memory the set of secrets already found may take before it starts afresh (at a window
-/// boundary). Real captures repeat a handful of secrets and never come near it; a capture
-/// that mints fresh tokens on every request (the benchmark's generator) reaches it after
-/// some 45,000 secrets (about 370 bytes each).
-pub const KNOWN_BUDGET_BYTES: usize = 16 << 20;
-
-/// Most secrets a first pass hands to the second (about as much memory as the set of
-/// known secrets' budget allows).
+/// Most secrets a first pass hands to the second (about as much memory as the budget of
+/// [`known::BUDGET_BYTES`] allows).
 const MAX_SECOND_PASS_SECRETS: usize = 45_000;
 
 /// A place where `--verify` found a secret (never its value).
@@ -435,15 +429,9 @@ fn run_source_seeded(
     };
     // pages: small; redacted up front, written when the stream reaches them
     let mut pending: Vec<Edit> = Vec::new();
-    let mut known = Known::default();
-    // 64-bit hashes of the secrets known (a collision would only leave one value out of
-    // propagation): the values themselves are kept once, in `known`.
-    let mut seen: HashSet<u64> = HashSet::new();
-    let hash = |v: &str| crate::transform::redact::fnv(v.as_bytes());
+    let mut learned = Learned::default();
     for (v, _) in seed.iter().take(BACKWARD_CHECK_SECRETS) {
-        if seen.insert(hash(v)) {
-            known.insert(v.clone(), i64::MIN);
-        }
+        learned.pin(v, i64::MIN);
     }
     if let Some(r) = layout.pages.clone().map(|r| r.start + bom..r.end + bom) {
         let node = json::parse(&buf[r.clone()], r.start)
@@ -453,16 +441,15 @@ fn run_source_seeded(
             c.walk(&node, "pages");
             pending.extend(suspects_as_edits(c));
         }
-        let mut w = Walk::new(policy, &known, -1);
+        let mut w = Walk::new(policy, learned.known(), -1);
         if !check_only {
             w.pages(&node);
         }
         merge(&mut outcome.counts, std::mem::take(&mut w.counts));
         pending.extend(w.edits);
         for f in w.found {
-            if seen.insert(hash(&f)) {
-                outcome.secrets.push((f.clone(), -1));
-                known.insert(f, -1);
+            if learned.learn(&f, -1) {
+                outcome.secrets.push((f, -1));
             }
         }
     }
@@ -581,7 +568,7 @@ fn run_source_seeded(
         let mut walked: Option<Result<Vec<EntryResult>>> = None;
         let mut emitted: Result<()> = Ok(());
         pool.in_place_scope(|scope| {
-            scope.spawn(|_| walked = Some(walk(&known, &all, true)));
+            scope.spawn(|_| walked = Some(walk(learned.known(), &all, true)));
             if let Some(window) = prev.take() {
                 emitted = emit_window(window, &mut pending, &mut outcome, &mut out, &mut written);
             }
@@ -593,13 +580,10 @@ fn run_source_seeded(
         // earlier entry of the window, judged from the keys each search recorded (the
         // text it looked at: unescaped, base64 decoded), not from the raw bytes.
         let mut fresh = Fresh::default();
-        let mut window_secrets: Vec<(String, i64)> = Vec::new();
         for (idx, _, found, _, _) in &results {
             for f in found {
-                if seen.insert(hash(f)) {
+                if learned.learn(f, *idx) {
                     fresh.add(f, *idx);
-                    known.insert(f.clone(), *idx);
-                    window_secrets.push((f.clone(), *idx));
                     if outcome.secrets.len() < MAX_SECOND_PASS_SECRETS {
                         outcome.secrets.push((f.clone(), *idx));
                     }
@@ -617,28 +601,14 @@ fn run_source_seeded(
             });
             if !again.is_empty() {
                 let redo: Vec<&EntrySpan> = again.iter().map(|&i| &spans[i]).collect();
-                for (i, r) in again.into_iter().zip(walk(&known, &redo, false)?) {
+                for (i, r) in again.into_iter().zip(walk(learned.known(), &redo, false)?) {
                     results[i] = r;
                 }
             }
         }
         drop(all);
-        if known.approx_bytes() > KNOWN_BUDGET_BYTES {
-            // Bounded memory: the secrets of earlier windows are forgotten; those first found
-            // in this window are kept, so the next window still sees them.
-            known = Known::default();
-            seen.clear();
-            // a second pass's secrets hold for the whole file
-            for (v, _) in seed.iter().take(BACKWARD_CHECK_SECRETS) {
-                if seen.insert(hash(v)) {
-                    known.insert(v.clone(), i64::MIN);
-                }
-            }
-            for (f, idx) in window_secrets {
-                seen.insert(hash(&f));
-                known.insert(f, idx);
-            }
-        }
+        // bounded memory: one budget for every command's propagation
+        learned.end_step();
         for (_, edits, _, counts, _) in results {
             merge(&mut outcome.counts, counts);
             pending.extend(edits);

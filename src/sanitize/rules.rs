@@ -228,7 +228,7 @@ pub enum Replacement {
 }
 
 /// The effective rules.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Rules {
     /// Allow-list mode.
     pub allow_mode: bool,
@@ -319,10 +319,27 @@ impl Rules {
     /// # Errors
     /// A message naming the problem (unknown key, bad value, bad regex).
     pub fn load(user: Option<&str>) -> Result<Self, String> {
-        let file: RulesFile = match user {
-            Some(text) => toml::from_str(text).map_err(|e| e.to_string())?,
-            None => RulesFile::default(),
-        };
+        match user {
+            None => Ok(Self::builtin().clone()),
+            Some(text) => {
+                let file: RulesFile = toml::from_str(text).map_err(|e| e.to_string())?;
+                Self::compile(file, Some(text))
+            }
+        }
+    }
+
+    /// The built-in rules, compiled once. They cannot fail: their patterns are constants
+    /// that the unit tests compile (`builtin_rules_compile`), so a bad one fails every
+    /// test run rather than a user's.
+    pub fn builtin() -> &'static Self {
+        static BUILTIN: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            Self::compile(RulesFile::default(), None)
+                .unwrap_or_else(|e| unreachable!("built-in rules: {e}"))
+        })
+    }
+
+    fn compile(file: RulesFile, user: Option<&str>) -> Result<Self, String> {
         let allow_mode = match file.mode.as_str() {
             "deny" => false,
             "allow" => true,
@@ -529,6 +546,29 @@ impl Rules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builtin_rules_compile() {
+        // every constant pattern compiles, each on its own and in the set
+        for (name, p) in TOKEN_PATTERNS {
+            assert!(Regex::new(p).is_ok(), "{name}");
+        }
+        let r = Rules::builtin();
+        assert_eq!(r.tokens.len(), TOKEN_PATTERN_COUNT);
+        assert_eq!(r.token_set.len(), TOKEN_PATTERN_COUNT);
+        assert!(!r.allow_mode && !r.has_user_names());
+        // each pattern finds what it is for (and the set agrees)
+        let samples = [
+            "AKIAABCDEFGHIJKLMNOP",
+            "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+            "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
+        ];
+        for s in samples {
+            assert!(r.token_set.is_match(s), "{s}");
+        }
+        assert!(!r.token_set.is_match("an ordinary sentence about keys"));
+    }
 
     #[test]
     fn defaults_parse_and_print_the_same_rules() {

@@ -4,11 +4,10 @@
 //! so this pass runs on each finished batch, in entry order, before the sink sees it.
 
 use crate::error::Result;
-use crate::sanitize::known::Known;
+use crate::sanitize::known::{Known, Learned};
 use crate::sink::schema::column_index;
-use crate::transform::redact::{REDACTED, fnv};
+use crate::transform::redact::REDACTED;
 use arrow_array::{Array, ArrayRef, Int64Array, ListArray, RecordBatch, StringArray, StructArray};
-use std::collections::HashSet;
 use std::sync::Arc;
 
 /// String columns where a known secret is looked for (`path` and `query` are parts of
@@ -29,19 +28,12 @@ const COLUMNS: &[&str] = &[
 /// Header lists whose values are looked at.
 const HEADER_COLUMNS: &[&str] = &["request_headers", "response_headers"];
 
-/// The secrets found so far in one file.
+/// The secrets found so far in one file, in the propagation memory `sanitize` uses too
+/// (one budget, [`crate::sanitize::known::BUDGET_BYTES`]; each batch is a step).
 #[derive(Debug, Default)]
 pub struct Propagator {
-    known: Known,
-    /// Hashes of the values known (a 64-bit hash: a collision would only skip a value).
-    seen: HashSet<u64>,
+    learned: Learned,
 }
-
-/// Memory the set of known secrets may take. Real captures repeat a handful of secrets;
-/// a file that mints fresh tokens on every request would otherwise grow the set with the
-/// file. Past the budget the set starts afresh: secrets found longer ago than about
-/// this much are no longer looked for.
-pub const BUDGET_BYTES: usize = 12 * 1024 * 1024;
 
 fn redact_known(s: &str, known: &Known, entry: i64) -> Option<String> {
     known.replace_seen(s, entry, &mut |_| REDACTED.to_owned())
@@ -89,26 +81,16 @@ fn strings(
 impl Propagator {
     /// Whether no secret has been found yet.
     pub fn is_empty(&self) -> bool {
-        self.known.is_empty()
+        self.learned.is_empty()
     }
 
-    /// Records secrets found at entries (index, value).
+    /// Records the secrets found in one batch, at entries (index, value).
     pub fn add(&mut self, found: impl IntoIterator<Item = (usize, String)>) {
         for (entry, v) in found {
-            if v.len() < crate::sanitize::known::ANCHOR
-                || crate::sanitize::engine::is_marker(&v)
-                || !self.seen.insert(fnv(v.as_bytes()))
-            {
-                continue;
-            }
-            if self.known.approx_bytes() + Known::cost(v.len()) > BUDGET_BYTES {
-                self.known = Known::default();
-                self.seen.clear();
-                self.seen.insert(fnv(v.as_bytes()));
-            }
-            self.known
-                .insert(v, i64::try_from(entry).unwrap_or(i64::MAX));
+            self.learned
+                .learn(&v, i64::try_from(entry).unwrap_or(i64::MAX));
         }
+        self.learned.end_step();
     }
 
     /// Redacts, in every output string of `batch`, the secrets found at the same or an
@@ -117,7 +99,7 @@ impl Propagator {
     /// # Errors
     /// When the batch cannot be rebuilt.
     pub fn apply(&self, batch: &RecordBatch) -> Result<Option<RecordBatch>> {
-        if self.known.is_empty() {
+        if self.learned.known().is_empty() {
             return Ok(None);
         }
         let Some(idx) = column_index("entry_index").and_then(|i| {
@@ -137,7 +119,13 @@ impl Propagator {
             let mut hit = Vec::new();
             if let Some(i) = column_index(name)
                 && i < columns.len()
-                && let Some(n) = strings(&columns[i], &entry_of, &self.known, None, &mut hit)
+                && let Some(n) = strings(
+                    &columns[i],
+                    &entry_of,
+                    self.learned.known(),
+                    None,
+                    &mut hit,
+                )
             {
                 columns[i] = n;
                 changed = true;
@@ -153,7 +141,7 @@ impl Propagator {
                     && let Some(n) = strings(
                         &columns[i],
                         &entry_of,
-                        &self.known,
+                        self.learned.known(),
                         Some(&url_rows),
                         &mut Vec::new(),
                     )
@@ -186,7 +174,7 @@ impl Propagator {
             if let Some(n) = strings(
                 st.column(value_idx),
                 &elem_entry,
-                &self.known,
+                self.learned.known(),
                 None,
                 &mut Vec::new(),
             ) {

@@ -96,6 +96,59 @@ def test_allow_mode_keeps_only_what_it_allows(har, tmp_path):
     assert "TRK_ATTACK_0001" in text
 
 
+def plain_named_har():
+    """Values under names no rule calls secret, in every body format: deny mode keeps
+    them, allow mode must not."""
+    from attack import b64, entry, hdr
+    v = {k: f"zq{k}Plain77" for k in
+         ["q", "h1", "h2", "form", "j1", "j2", "x1", "x2", "ht1", "ht2", "t1", "b1", "nd", "mp", "js", "pt"]}
+    e = [
+        entry(f"https://h.example/p?color={v['q']}", method="POST",
+              req_headers=[hdr("X-Weird", v["h1"]), hdr("Accept", "text/html")],
+              resp_headers=[hdr("X-Other", v["h2"])], query=[{"name": "color", "value": v["q"]}],
+              post={"mimeType": "application/x-www-form-urlencoded", "text": f"nick={v['form']}&age=3"},
+              body=json.dumps({"note": v["j1"], "n": {"deep": v["j2"]}})),
+        entry("https://h.example/x", mime="application/xml",
+              body=f"<root><name>{v['x1']}</name><v a=\"{v['x2']}\"/></root>"),
+        entry("https://h.example/y", mime="text/html",
+              body=f"<html><input name=\"nick\" value=\"{v['ht1']}\"><p>{v['ht2']}</p></html>"),
+        entry("https://h.example/z", mime="text/plain", body=f"plain words {v['t1']} here"),
+        entry("https://h.example/b", mime="application/octet-stream", encoding="base64",
+              body=b64(json.dumps({"foo": v["b1"]}))),
+        entry("https://h.example/n", mime="application/x-ndjson", body=json.dumps({"a": v["nd"]}) + "\n"),
+        entry("https://h.example/m", method="POST",
+              post={"mimeType": "multipart/form-data; boundary=XX",
+                    "text": f"--XX\r\nContent-Disposition: form-data; name=\"nick\"\r\n\r\n{v['mp']}\r\n--XX--\r\n"}),
+        entry("https://h.example/js", mime="application/javascript", body=f"var cfg = {{nick: '{v['js']}'}};"),
+    ]
+    pages = [{"startedDateTime": "2026-03-01T10:00:00.000Z", "id": "p1",
+              "title": f"https://h.example/?foo={v['pt']}", "pageTimings": {}}]
+    return {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "pages": pages, "entries": e}}, v
+
+
+def test_allow_mode_holds_in_every_format_and_output(tmp_path):
+    doc, values = plain_named_har()
+    src = tmp_path / "plain.har"
+    src.write_text(json.dumps(doc, indent=1))
+    rules = tmp_path / "allow.toml"
+    rules.write_text('mode = "allow"\n[headers]\nallow = ["accept"]\n')
+    out = tmp_path / "allow.har"
+    run_harx("sanitize", src, "-o", out, "--rules", rules, "-q")
+    texts = {"sanitize": out.read_text()}
+    for fmt in ["ndjson", "csv", "parquet"]:
+        o = tmp_path / f"allow.{fmt}"
+        run_harx("export", src, "-o", o, "--format", fmt, "--bodies", "--rules", rules, "-q")
+        texts[fmt] = parquet_text(o) if fmt == "parquet" else o.read_text()
+    texts["summary"] = run_harx("summary", src, "--format", "json", "--rules", rules).stdout
+    for name, text in texts.items():
+        assert leaks(text, values) == [], name
+    assert "text/html" in texts["sanitize"], "allowed header kept"
+    # deny mode (the default) keeps them: the test can fail
+    deny = tmp_path / "deny.har"
+    run_harx("sanitize", src, "-o", deny, "-q")
+    assert len(leaks(deny.read_text(), values)) >= 12
+
+
 @pytest.mark.parametrize("fmt", ["parquet", "ndjson", "csv"])
 @pytest.mark.parametrize("bodies", [False, True])
 def test_export_every_format(har, tmp_path, fmt, bodies):
