@@ -217,8 +217,63 @@ fn tasks(spans: &[EntrySpan]) -> Vec<&[EntrySpan]> {
     out
 }
 
+/// Where reading resumes after a damaged entry: the spans kept (up to and including the
+/// damaged one) and the offset of the next intact entry.
+#[derive(Debug, Clone, Copy)]
+struct Resume {
+    keep: usize,
+    /// `None`: no intact entry follows; what the split made of the rest is not kept.
+    at: Option<usize>,
+}
+
+/// The first entry of the window whose fault threw the split off, and where the next
+/// intact entry starts ([`split::resync`]). A fault in an entry whose damage stayed inside
+/// it (the split resumes in step, at a span start or where the window ends) needs nothing.
+fn first_desync(
+    buf: &[u8],
+    spans: &[EntrySpan],
+    outputs: &[TaskOutput],
+    stop: SplitStop,
+) -> Option<Resume> {
+    let first = spans.first()?.index;
+    let mut faulted: Vec<usize> = outputs
+        .iter()
+        .flat_map(|o| o.faults.iter().map(|(i, _)| i - first))
+        .collect();
+    faulted.sort_unstable();
+    for k in faulted {
+        let Some(at) = split::resync(buf, spans[k].start + 1) else {
+            // Nothing intact after this entry: later elements are fragments of it (an
+            // object that closed early leaves its members behind as phantom entries).
+            if k + 1 < spans.len() || matches!(stop, SplitStop::Budget(_)) {
+                return Some(Resume {
+                    keep: k + 1,
+                    at: None,
+                });
+            }
+            continue;
+        };
+        let in_step = spans[k + 1..].iter().any(|s| s.start == at)
+            || match stop {
+                SplitStop::Budget(p) => split::resync(buf, p) == Some(at),
+                // the array closed with `]` (a `}` there closed it by mistake)
+                SplitStop::End(p) => at > p && buf[p] == b']',
+                SplitStop::Truncated => false,
+            };
+        if !in_step {
+            return Some(Resume {
+                keep: k + 1,
+                at: Some(at),
+            });
+        }
+    }
+    None
+}
+
 struct TaskOutput {
-    batch: Option<RecordBatch>,
+    /// The rows, or the index and offset of the task's first entry and why they could not
+    /// be built.
+    batch: std::result::Result<Option<RecordBatch>, (usize, usize, arrow_schema::ArrowError)>,
     faults: Vec<(usize, EntryFault)>,
     repaired: usize,
     found: Vec<(usize, String)>,
@@ -339,6 +394,55 @@ impl Pipeline {
         &self.pool
     }
 
+    /// Parses the spans of one window on the pool, in order; `window`, when given, is
+    /// hashed alongside.
+    fn parse_window(
+        &self,
+        input: &FileInput<'_>,
+        file: &FileContext,
+        spans: &[EntrySpan],
+        window: Option<&[u8]>,
+        hasher: &mut Sha256,
+    ) -> Vec<TaskOutput> {
+        let parse = &self.config.parse;
+        let parse_task = |task: &[EntrySpan]| {
+            // The parser is this worker's for the whole task: nothing in `parse_into`
+            // re-enters rayon, so no other task can run on this thread meanwhile.
+            PARSER.with(|p| {
+                let mut parser = p.borrow_mut();
+                let before = parser.repaired;
+                let mut builder = EntryBatchBuilder::new();
+                let mut faults = Vec::new();
+                for span in task {
+                    if let Err(f) = parser.parse_into(input, file, parse, span, &mut builder) {
+                        faults.push((span.index, f));
+                    }
+                }
+                let first = task.first().map_or((0, 0), |s| (s.index, s.start));
+                TaskOutput {
+                    batch: (!builder.is_empty())
+                        .then(|| builder.finish())
+                        .transpose()
+                        .map_err(|e| (first.0, first.1, e)),
+                    faults,
+                    repaired: parser.repaired - before,
+                    found: std::mem::take(&mut parser.found),
+                }
+            })
+        };
+        self.pool.install(|| {
+            let (_, outs) = rayon::join(
+                || {
+                    if let Some(w) = window {
+                        hasher.update(w);
+                    }
+                },
+                || tasks(spans).into_par_iter().map(parse_task).collect(),
+            );
+            outs
+        })
+    }
+
     /// [`Pipeline::run_file`] over an input already opened; `path` names it in rows and
     /// messages (`archive.zip!member.har` for an archive member).
     ///
@@ -370,6 +474,7 @@ impl Pipeline {
         let mut hasher = Sha256::new();
         let mut propagator = crate::transform::propagate::Propagator::default();
         let mut hashed = 0usize;
+        let mut released = 0usize;
         let mut spans: Vec<EntrySpan> = Vec::new();
         let mut longs: Vec<LongString> = Vec::new();
         let mut next_index = 0usize;
@@ -436,87 +541,43 @@ impl Pipeline {
                     &mut spans,
                     &mut longs,
                 );
-                let window_end = match stop {
-                    SplitStop::Budget(p) | SplitStop::End(p) => p,
-                    SplitStop::Truncated => buf.len(),
-                };
-                next_index += spans.len();
                 let input = FileInput {
                     buf,
                     longs: &longs,
                     pages: &pages,
                     producer_ssl_additive: additive,
                 };
-                let window_start = hashed;
-                let window = &buf[window_start..window_end];
-                let outputs: Vec<TaskOutput> = self.pool.install(|| {
-                    let (_, outs) = rayon::join(
-                        || {
-                            if config.hash {
-                                hasher.update(window);
-                            }
-                        },
-                        || {
-                            tasks(&spans)
-                                .into_par_iter()
-                                .map(|task| {
-                                    PARSER.with(|p| {
-                                        let mut parser = p.borrow_mut();
-                                        let before = parser.repaired;
-                                        let mut builder = EntryBatchBuilder::new();
-                                        let mut faults = Vec::new();
-                                        for span in task {
-                                            if let Err(f) = parser.parse_into(
-                                                &input,
-                                                &file,
-                                                &config.parse,
-                                                span,
-                                                &mut builder,
-                                            ) {
-                                                faults.push((span.index, f));
-                                            }
-                                        }
-                                        TaskOutput {
-                                            batch: (!builder.is_empty())
-                                                .then(|| builder.finish())
-                                                .transpose()
-                                                .ok()
-                                                .flatten(),
-                                            faults,
-                                            repaired: parser.repaired - before,
-                                            found: std::mem::take(&mut parser.found),
-                                        }
-                                    })
-                                })
-                                .collect()
-                        },
-                    );
-                    outs
-                });
-                hashed = window_end;
+                let window_end = match stop {
+                    SplitStop::Budget(p) | SplitStop::End(p) => p,
+                    SplitStop::Truncated => buf.len(),
+                };
+                let hash_end = window_end.max(hashed);
+                let window = config.hash.then(|| &buf[hashed..hash_end]);
+                hashed = hash_end;
+                let mut outputs = self.parse_window(&input, &file, &spans, window, &mut hasher);
+                // One damaged entry may have thrown the split off for the rest of the file:
+                // resume at the next intact entry, losing only the damaged one.
+                let resume = first_desync(buf, &spans, &outputs, stop);
+                if let Some(r) = resume {
+                    spans.truncate(r.keep);
+                    outputs = self.parse_window(&input, &file, &spans, None, &mut hasher);
+                }
+                next_index = spans.last().map_or(next_index, |s| s.index + 1);
+                let mut faults = Vec::new();
                 for out in outputs {
                     report.repaired += out.repaired;
-                    for (index, fault) in out.faults {
-                        let (line, column) = advance_line(buf, &mut cursor, fault.offset);
-                        if config.on_error == OnError::Fail {
-                            return Err(Error::Entry {
-                                path: path.to_path_buf(),
-                                index,
-                                offset: fault.offset,
-                                line,
-                                column,
-                                message: fault.message,
-                            });
-                        }
-                        report.skipped.push(SkippedEntry {
+                    faults.extend(out.faults);
+                    if let Some(batch) = out.batch.map_err(|(index, offset, e)| {
+                        let (line, column) = line_col(buf, offset);
+                        Error::Entry {
+                            path: path.to_path_buf(),
                             index,
-                            offset: fault.offset,
+                            offset,
                             line,
                             column,
-                            message: fault.message,
-                        });
-                    }
-                    if let Some(batch) = out.batch {
+                            message: format!("building rows: {e}"),
+                        }
+                    })? {
                         report.entries += batch.num_rows();
                         if config.parse.sanitize {
                             // Later occurrences of secrets found in this or earlier entries.
@@ -529,7 +590,77 @@ impl Pipeline {
                         sink.write(&batch)?;
                     }
                 }
-                source.release(window_start, window_end);
+                let lost_tail = match (resume, stop) {
+                    (None, SplitStop::Truncated) => {
+                        // the entry that never closes may be damaged, not cut
+                        let from = spans.last().map_or(pos, |s| s.end);
+                        split::resync(buf, from).map(|at| (from, at))
+                    }
+                    _ => None,
+                };
+                if let Some((from, at)) = lost_tail {
+                    let start = from + buf[from..at].iter().position(|&b| b == b'{').unwrap_or(0);
+                    faults.push((
+                        next_index,
+                        EntryFault {
+                            offset: start,
+                            message: "damaged entry (it never closes)".to_owned(),
+                        },
+                    ));
+                }
+                let resumed = resume.and_then(|r| r.at).or(lost_tail.map(|(_, at)| at));
+                let nothing_after = resume.is_some_and(|r| r.at.is_none());
+                let damaged = match lost_tail {
+                    Some(_) => next_index,
+                    None => next_index.wrapping_sub(1),
+                };
+                for (index, mut fault) in faults {
+                    if let Some(at) = resumed.filter(|_| index == damaged) {
+                        let (l, c) = line_col(buf, at);
+                        fault.message = format!(
+                            "{}; entry lost, reading resumed at byte {at} (line {l}, column {c})",
+                            fault.message
+                        );
+                    } else if nothing_after && index == damaged {
+                        fault.message = format!(
+                            "{}; no intact entry follows it: the rest of log.entries is skipped",
+                            fault.message
+                        );
+                    }
+                    let (line, column) = advance_line(buf, &mut cursor, fault.offset);
+                    if config.on_error == OnError::Fail {
+                        return Err(Error::Entry {
+                            path: path.to_path_buf(),
+                            index,
+                            offset: fault.offset,
+                            line,
+                            column,
+                            message: fault.message,
+                        });
+                    }
+                    report.skipped.push(SkippedEntry {
+                        index,
+                        offset: fault.offset,
+                        line,
+                        column,
+                        message: fault.message,
+                    });
+                }
+                if nothing_after {
+                    source.release(released, window_end);
+                    break 'docs;
+                }
+                if let Some(at) = resumed {
+                    if lost_tail.is_some() {
+                        next_index += 1;
+                    }
+                    source.release(released, at);
+                    released = at;
+                    pos = at;
+                    continue;
+                }
+                source.release(released, window_end);
+                released = window_end;
                 progress(window_end as u64, buf.len() as u64);
                 match stop {
                     SplitStop::Budget(p) => pos = p,

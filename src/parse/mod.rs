@@ -397,7 +397,7 @@ impl EntryParser {
                 self.tape = Some(t);
                 return Err(EntryFault {
                     offset: self.scratch_to_input(input, span, e.index()),
-                    message: format!("{:?}", e.error()),
+                    message: format!("not valid JSON ({:?})", e.error()),
                 });
             }
         };

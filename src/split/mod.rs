@@ -2,7 +2,9 @@
 //! entries array into one byte range per entry.
 
 mod locate;
+mod resync;
 pub mod scan;
 
 pub use locate::{Layout, LocateError, document_end, jsonp_prefix, locate, next_document};
+pub use resync::resync;
 pub use scan::{EntrySpan, LongString, SplitStop, split_entries};

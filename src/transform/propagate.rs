@@ -119,13 +119,8 @@ impl Propagator {
             let mut hit = Vec::new();
             if let Some(i) = column_index(name)
                 && i < columns.len()
-                && let Some(n) = strings(
-                    &columns[i],
-                    &entry_of,
-                    self.learned.known(),
-                    None,
-                    &mut hit,
-                )
+                && let Some(n) =
+                    strings(&columns[i], &entry_of, self.learned.known(), None, &mut hit)
             {
                 columns[i] = n;
                 changed = true;
