@@ -94,8 +94,12 @@ pub struct FileReport {
     pub skipped: Vec<SkippedEntry>,
     /// The input ended inside the entries array (cut mid-entry).
     pub truncated: bool,
-    /// The input ended after the entries array but before the document's end.
+    /// The input ended after the entries array but before the document's end (what
+    /// came after it, `log.pages` for some producers, is lost).
     pub truncated_after_entries: bool,
+    /// Why a compressed input's stream ended early, when it did (its bytes up to there
+    /// were read).
+    pub stream_cut: Option<String>,
     /// SHA-256 of the input bytes, hex (when hashing was asked for).
     pub sha256: Option<String>,
     /// `creator.name creator.version`.
@@ -128,7 +132,10 @@ pub struct PageInfo {
 impl FileReport {
     /// Whether rows are missing from the output for this input.
     pub fn incomplete(&self) -> bool {
-        self.truncated || !self.skipped.is_empty()
+        self.truncated
+            || self.truncated_after_entries
+            || self.stream_cut.is_some()
+            || !self.skipped.is_empty()
     }
 }
 
@@ -469,6 +476,7 @@ impl Pipeline {
         let mut report = FileReport {
             path: path.to_path_buf(),
             bytes: buf.len() as u64,
+            stream_cut: source.cut().map(str::to_owned),
             ..FileReport::default()
         };
         let mut hasher = Sha256::new();

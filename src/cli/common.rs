@@ -142,11 +142,17 @@ pub fn report_file(r: &FileReport, quiet: bool, verb: &str) {
             r.path.display(),
             r.entries
         );
-    } else if r.truncated_after_entries && !quiet {
+    } else if r.truncated_after_entries {
         eprintln!(
-            "harx: warning: {}: input ends early, after log.entries; all {} entries {verb}",
+            "harx: warning: {}: input is truncated after log.entries (what follows it, such as log.pages, is lost); all {} entries {verb}",
             r.path.display(),
             r.entries
+        );
+    }
+    if let Some(why) = &r.stream_cut {
+        eprintln!(
+            "harx: warning: {}: {why}; {verb} what it held",
+            r.path.display()
         );
     }
     if r.repaired > 0 && !quiet {

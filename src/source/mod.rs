@@ -44,11 +44,44 @@ impl Default for Limits {
 
 /// The bytes of one input.
 #[derive(Debug)]
-pub enum Source {
+pub struct Source {
+    data: Data,
+    cut: Option<String>,
+}
+
+#[derive(Debug)]
+enum Data {
     /// A memory-mapped file (the input itself, or a temporary file holding it decompressed).
     Mapped(MappedFile),
     /// Bytes read into memory (stdin, empty files, small decompressed inputs).
     Owned(Vec<u8>),
+}
+
+impl Source {
+    fn mapped(m: MappedFile) -> Self {
+        Self {
+            data: Data::Mapped(m),
+            cut: None,
+        }
+    }
+
+    fn owned(v: Vec<u8>) -> Self {
+        Self {
+            data: Data::Owned(v),
+            cut: None,
+        }
+    }
+
+    /// Why the compressed stream ended early (an interrupted download), when it did: the
+    /// bytes are what it held up to there.
+    pub fn cut(&self) -> Option<&str> {
+        self.cut.as_deref()
+    }
+
+    /// Whether the bytes are memory-mapped (not held in memory).
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.data, Data::Mapped(_))
+    }
 }
 
 impl Source {
@@ -89,7 +122,7 @@ impl Source {
         }
         let mapped = MappedFile::open(&file)?;
         match Container::sniff(mapped.bytes()) {
-            Container::Plain => Ok(Self::Mapped(mapped)),
+            Container::Plain => Ok(Self::mapped(mapped)),
             Container::Zip => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "is a zip archive (read its HAR members with `harx export` or `harx ingest`)",
@@ -105,7 +138,7 @@ impl Source {
     /// When decompression fails or exceeds `limits`.
     pub fn from_bytes(buf: Vec<u8>, compressed_len: u64, limits: &Limits) -> io::Result<Self> {
         match Container::sniff(&buf) {
-            Container::Plain | Container::Zip => Ok(Self::Owned(buf)),
+            Container::Plain | Container::Zip => Ok(Self::owned(buf)),
             c => decompress(c, &buf, compressed_len, limits),
         }
     }
@@ -121,8 +154,21 @@ impl Source {
         limits: &Limits,
     ) -> io::Result<Self> {
         let mut spool = Spool::new(compressed_len, limits);
-        io::copy(reader, &mut spool)?;
-        let inner = spool.finish()?;
+        let copied = io::copy(reader, &mut spool);
+        let cut = match copied {
+            Ok(_) => None,
+            // an archive member whose data ends early: its bytes up to there are read
+            Err(e) if !spool.capped && spool.len > 0 => Some(e),
+            Err(e) => return Err(e),
+        };
+        let mut inner = spool.finish()?;
+        if let Some(e) = cut {
+            inner.cut = Some(format!(
+                "the member's data ends early ({e}) after {} bytes",
+                inner.bytes().len()
+            ));
+            return Ok(inner);
+        }
         match Container::sniff(inner.bytes()) {
             Container::Plain | Container::Zip => Ok(inner),
             c => decompress(c, inner.bytes(), compressed_len, limits),
@@ -152,22 +198,22 @@ impl Source {
 
     /// All bytes of the input.
     pub fn bytes(&self) -> &[u8] {
-        match self {
-            Self::Mapped(m) => m.bytes(),
-            Self::Owned(v) => v,
+        match &self.data {
+            Data::Mapped(m) => m.bytes(),
+            Data::Owned(v) => v,
         }
     }
 
     /// Asks for the pages of `start..end` ahead of use, where that is possible.
     pub fn prefetch(&self, start: usize, end: usize) {
-        if let Self::Mapped(m) = self {
+        if let Data::Mapped(m) = &self.data {
             m.prefetch(start, end);
         }
     }
 
     /// Drops consumed pages of `start..end` from memory where that is possible.
     pub fn release(&self, start: usize, end: usize) {
-        if let Self::Mapped(m) = self {
+        if let Data::Mapped(m) = &self.data {
             m.release(start, end);
         }
     }
@@ -223,13 +269,28 @@ fn decompress(
     limits: &Limits,
 ) -> io::Result<Source> {
     let mut spool = Spool::new(compressed_len, limits);
-    match container {
+    let copied = match container {
         Container::Gzip => io::copy(&mut flate2::read::MultiGzDecoder::new(buf), &mut spool),
         Container::Zlib => io::copy(&mut flate2::read::ZlibDecoder::new(buf), &mut spool),
         Container::Zstd => io::copy(&mut zstd::stream::read::Decoder::new(buf)?, &mut spool),
         Container::Plain | Container::Zip => spool.write_all(buf).map(|()| 0),
-    }?;
-    spool.finish()
+    };
+    match copied {
+        Ok(_) => spool.finish(),
+        // A stream that ends early or goes bad (an interrupted download) still holds
+        // every byte before that point: they are read, and the input is marked cut. A cap
+        // is never lifted.
+        Err(e) if !spool.capped && spool.len > 0 => {
+            let mut s = spool.finish()?;
+            s.cut = Some(format!(
+                "the {} stream ends early ({e}) after {} bytes",
+                container.name(),
+                s.bytes().len()
+            ));
+            Ok(s)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Where decompressed bytes go: memory up to [`SPILL_BYTES`], then an unlinked temporary
@@ -242,6 +303,8 @@ struct Spool {
     max_ratio_bytes: u64,
     max_ratio: u64,
     spill: usize,
+    /// A cap refused more bytes.
+    capped: bool,
 }
 
 impl Spool {
@@ -256,15 +319,16 @@ impl Spool {
                 .max(RATIO_FLOOR),
             max_ratio: limits.max_ratio,
             spill: limits.spill_bytes,
+            capped: false,
         }
     }
 
     fn finish(self) -> io::Result<Source> {
         match self.file {
-            None => Ok(Source::Owned(self.mem)),
+            None => Ok(Source::owned(self.mem)),
             Some(w) => {
                 let file = w.into_inner().map_err(io::IntoInnerError::into_error)?;
-                Ok(Source::Mapped(MappedFile::open(&file)?))
+                Ok(Source::mapped(MappedFile::open(&file)?))
             }
         }
     }
@@ -274,6 +338,7 @@ impl Write for Spool {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let len = self.len + buf.len() as u64;
         if len > self.max_bytes {
+            self.capped = true;
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
@@ -283,6 +348,7 @@ impl Write for Spool {
             ));
         }
         if len > self.max_ratio_bytes {
+            self.capped = true;
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
@@ -343,10 +409,10 @@ mod tests {
         let z = gz(&data);
         let len = z.len() as u64;
         let s = Source::from_bytes(z.clone(), len, &small).expect("decompress");
-        assert!(matches!(s, Source::Mapped(_)));
+        assert!(s.is_mapped());
         assert_eq!(s.bytes(), &data[..]);
         let s = Source::from_bytes(z, len, &Limits::default()).expect("decompress");
-        assert!(matches!(s, Source::Owned(_)));
+        assert!(!s.is_mapped());
         assert_eq!(s.bytes(), &data[..]);
     }
 

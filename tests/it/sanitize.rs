@@ -418,7 +418,10 @@ fn sanitize(input: &str) -> (String, Outcome) {
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
     let mut out = Vec::new();
-    let source = Source::Owned(input.as_bytes().to_vec());
+    let bytes = input.as_bytes().to_vec();
+    let len = bytes.len() as u64;
+    let source = Source::from_bytes(bytes, len, &harx::source::Limits::default())
+        .unwrap_or_else(|e| panic!("{e}"));
     let o = run_source(
         Path::new("prop.har"),
         &source,

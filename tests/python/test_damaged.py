@@ -76,3 +76,56 @@ def test_one_damaged_entry_costs_that_entry_alone(corpus, tmp_path, name, kind):
         else:
             # nothing to resume at: the last entry is reported lost (or the input cut)
             assert f"entry {k} at byte" in p.stderr or "truncated" in p.stderr, p.stderr[:500]
+
+
+def _export(path, tmp_path):
+    out = tmp_path / (path.name + ".ndjson")
+    p = run_harx("export", path, "-o", out, "--format", "ndjson", "--no-sanitize", check=False)
+    rows = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+    return p, rows
+
+
+def _complete_entries(raw, cut_at):
+    """How many entries of `raw` end before byte `cut_at` (Python's decoder)."""
+    text = raw.decode("utf-8-sig")
+    return sum(1 for _, end in entry_ranges(text) if len(text[:end].encode()) <= cut_at)
+
+
+@pytest.mark.parametrize("codec", ["gzip", "zlib", "zip-member-gzip"])
+def test_a_cut_compressed_stream_yields_every_complete_entry(corpus, tmp_path, codec):
+    import gzip
+    import zipfile
+    import zlib
+
+    raw = (corpus / "real/firefox111_mitmproxy-org-2023.har").read_bytes()
+    packed = gzip.compress(raw) if codec != "zlib" else zlib.compress(raw)
+    cut = packed[: len(packed) * 2 // 3]
+    # what a decoder recovers from the cut stream: the oracle for how many entries hold
+    d = zlib.decompressobj(31 if codec != "zlib" else 15)
+    held = d.decompress(cut)
+    expect = _complete_entries(raw, len(held))
+    assert 0 < expect < len(json.loads(raw)["log"]["entries"])
+    if codec == "zip-member-gzip":
+        path = tmp_path / "case.zip"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("capture.har.gz", cut)
+    else:
+        path = tmp_path / ("cut.har.gz" if codec == "gzip" else "cut.zhar")
+        path.write_bytes(cut)
+    p, rows = _export(path, tmp_path)
+    assert p.returncode == 3, p.stderr
+    assert "ends early" in p.stderr, p.stderr
+    assert len(rows) == expect, (len(rows), expect, p.stderr)
+
+
+def test_a_cut_after_entries_loses_pages_and_says_so(corpus, tmp_path):
+    # Firebug writes log.pages after log.entries: a cut there loses every page title
+    raw = (corpus / "real/firebug1.12-firefox25_cnn-2015.har").read_bytes()
+    text = raw.decode("utf-8-sig")
+    cut = text[: text.index('"pages"')]
+    path = tmp_path / "cut.har"
+    path.write_text(cut)
+    p, rows = _export(path, tmp_path)
+    assert p.returncode == 3, p.stderr
+    assert "truncated after log.entries" in p.stderr, p.stderr
+    assert len(rows) == len(json.loads(raw)["log"]["entries"])
