@@ -12,6 +12,13 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Interrupted (Ctrl-C, SIGTERM): no half-written output stays behind. Exit status
+    // 130, as a shell reports a process killed by SIGINT.
+    let _ = ctrlc::set_handler(|| {
+        harx::sink::remove_temporaries();
+        eprintln!("harx: interrupted; partial outputs removed");
+        std::process::exit(130);
+    });
     let cli = harx::cli::Cli::parse();
     match harx::cli::run(cli) {
         Ok(status) => ExitCode::from(status.code()),

@@ -40,6 +40,7 @@ pub struct ConvertArgs {
 /// # Errors
 /// When the archive cannot be read or the output written.
 pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitStatus> {
+    super::common::check_outputs(&[args.input.as_path()], &[args.output.as_path()])?;
     let file = std::fs::File::open(&args.input)
         .with_context(|| format!("{}: cannot open", args.input.display()))?;
     let mut archive = zip::ZipArchive::new(file)
@@ -70,6 +71,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitStatus> {
             .suffix(".harx-tmp")
             .tempfile_in(&dir)
             .with_context(|| format!("{}: creating a temporary file", dir.display()))?;
+        let _live = crate::sink::TempGuard::new(raw.path());
         let s = {
             let mut out = std::io::BufWriter::new(raw.as_file());
             let s = to_har(&mut archive, &opts, cap, &mut out)

@@ -133,15 +133,8 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
         saz_password: args.saz.saz_password.clone(),
         ..PipelineConfig::default()
     };
-    if let Ok(out) = std::fs::canonicalize(&args.output) {
-        for input in &args.inputs {
-            anyhow::ensure!(
-                std::fs::canonicalize(input).ok().as_deref() != Some(out.as_path()),
-                "{}: the output would replace an input; choose another -o",
-                args.output.display()
-            );
-        }
-    }
+    let inputs: Vec<&std::path::Path> = args.inputs.iter().map(PathBuf::as_path).collect();
+    super::common::check_outputs(&inputs, &[args.output.as_path()])?;
     let pipeline = Pipeline::new(config).context("starting worker threads")?;
     let mut sink: Box<dyn Sink> = match format {
         Format::Parquet => {

@@ -43,6 +43,8 @@ pub struct ReportArgs {
 /// # Errors
 /// Unreadable inputs, unwritable output.
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitStatus> {
+    let inputs: Vec<&std::path::Path> = args.inputs.iter().map(|p| p.as_path()).collect();
+    super::common::check_outputs(&inputs, &[args.output.as_path()])?;
     let (html, status) = match &args.dataset {
         Some(ds) => (fleet(ds)?, ExitStatus::Success),
         None => har(args)?,

@@ -135,13 +135,9 @@ pub fn run(args: &SanitizeArgs) -> anyhow::Result<ExitStatus> {
     let (Some(input), Some(output)) = (&args.input, &args.output) else {
         bail!("INPUT and -o OUTPUT are required");
     };
-    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(input), std::fs::canonicalize(output)) {
-        ensure!(
-            a != b,
-            "{}: the output would replace the input; choose another -o",
-            output.display()
-        );
-    }
+    let mut outputs = vec![output.as_path()];
+    outputs.extend(args.report.as_deref());
+    super::common::check_outputs(&[input.as_path()], &outputs)?;
     let started = std::time::Instant::now();
     let meta = |o: &Outcome| {
         let (by_rule, _) = counts_json(o);

@@ -214,6 +214,7 @@ impl Store {
                     .prefix(".manifest.")
                     .suffix(".harx-tmp")
                     .tempfile_in(dir)?;
+                let _live = crate::sink::TempGuard::new(tmp.path());
                 tmp.write_all(bytes)?;
                 tmp.as_file().sync_all()?;
                 tmp.persist(&path).map_err(|e| e.error)?;

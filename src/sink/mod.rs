@@ -37,6 +37,46 @@ pub trait Sink {
     fn finish(self: Box<Self>, meta: &RunMeta) -> Result<()>;
 }
 
+/// Temporary output files that exist now, for [`remove_temporaries`].
+static LIVE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A temporary file's place in the list of live ones, for as long as the guard lives.
+#[derive(Debug)]
+pub struct TempGuard(PathBuf);
+
+impl TempGuard {
+    /// Lists `path` among the live temporary files.
+    pub fn new(path: &Path) -> Self {
+        if let Ok(mut live) = LIVE.lock() {
+            live.push(path.to_path_buf());
+        }
+        Self(path.to_path_buf())
+    }
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if let Ok(mut live) = LIVE.lock()
+            && let Some(i) = live.iter().rposition(|p| *p == self.0)
+        {
+            live.swap_remove(i);
+        }
+    }
+}
+
+/// Removes every temporary output file that exists now. A front end calls it when the
+/// process is interrupted (SIGINT, SIGTERM), so nothing half written stays behind; the
+/// destinations are untouched, as they are only ever replaced by a rename.
+pub fn remove_temporaries() {
+    let live = match LIVE.lock() {
+        Ok(l) => l.clone(),
+        Err(p) => p.into_inner().clone(),
+    };
+    for p in live {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 /// An output file under construction: a 0600 temporary file in the destination's
 /// directory, renamed over the destination by [`AtomicFile::commit`]. Dropped without a
 /// commit, the temporary file is removed.
@@ -44,6 +84,7 @@ pub trait Sink {
 pub struct AtomicFile {
     path: PathBuf,
     temp: tempfile::NamedTempFile,
+    _live: TempGuard,
 }
 
 impl AtomicFile {
@@ -70,6 +111,7 @@ impl AtomicFile {
             })?;
         Ok(Self {
             path: path.to_path_buf(),
+            _live: TempGuard::new(temp.path()),
             temp,
         })
     }
