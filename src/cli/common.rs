@@ -382,7 +382,7 @@ pub fn check_outputs(
         let Some(k) = file_key(o) else { continue };
         if let Some((i, _)) = ins.iter().find(|(_, ik)| *ik == k) {
             anyhow::bail!(
-                "{}: this output is the input {}; choose another output name",
+                "{}: the output would replace an input ({}); choose another output name",
                 o.display(),
                 i.display()
             );
