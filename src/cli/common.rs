@@ -422,7 +422,7 @@ mod tests {
                 .err()
                 .map(|e| e.to_string());
             assert!(
-                e.is_some_and(|e| e.contains("is the input")),
+                e.is_some_and(|e| e.contains("would replace an input")),
                 "{}",
                 same.display()
             );
