@@ -100,6 +100,9 @@ pub struct FileReport {
     /// Why a compressed input's stream ended early, when it did (its bytes up to there
     /// were read).
     pub stream_cut: Option<String>,
+    /// Why an archive member was not read at all (a name that escapes the archive, an
+    /// encrypted member): the other members were.
+    pub refused: Option<String>,
     /// SHA-256 of the input bytes, hex (when hashing was asked for).
     pub sha256: Option<String>,
     /// `creator.name creator.version`.
@@ -135,6 +138,7 @@ impl FileReport {
         self.truncated
             || self.truncated_after_entries
             || self.stream_cut.is_some()
+            || self.refused.is_some()
             || !self.skipped.is_empty()
     }
 }
@@ -361,15 +365,19 @@ impl Pipeline {
                 .run_source(&source, path, sink, progress)
                 .map(|r| vec![r]);
         }
-        if let Some((name, why)) = plan.refused.first() {
-            return Err(read_err(std::io::Error::other(format!(
-                "member {name}: {why}"
-            ))));
-        }
-        if plan.members.is_empty() {
+        // a refused member (a hostile name, encryption) costs that member alone
+        let mut reports: Vec<FileReport> = plan
+            .refused
+            .iter()
+            .map(|(name, why)| FileReport {
+                path: PathBuf::from(format!("{}!{name}", path.display())),
+                refused: Some(why.clone()),
+                ..FileReport::default()
+            })
+            .collect();
+        if plan.members.is_empty() && reports.is_empty() {
             return Err(read_err(std::io::Error::other("the archive holds no HAR")));
         }
-        let mut reports = Vec::new();
         for m in &plan.members {
             let label = PathBuf::from(format!("{}!{}", path.display(), m.name));
             let source = crate::source::inputs::open_member(&mut archive, m, &self.config.limits)

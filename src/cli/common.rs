@@ -125,6 +125,10 @@ impl ReadArgs {
 /// Reports one input's skipped entries, truncation and repairs on stderr; `verb` says
 /// what happened to the complete entries ("exported", "read").
 pub fn report_file(r: &FileReport, quiet: bool, verb: &str) {
+    if let Some(why) = &r.refused {
+        eprintln!("harx: warning: {}: not read: {why}", r.path.display());
+        return;
+    }
     for s in &r.skipped {
         eprintln!(
             "harx: warning: {}: entry {} at byte {} (line {}, column {}) skipped: {}",

@@ -168,7 +168,15 @@ pub fn run(pipeline: &Pipeline, cfg: &IngestConfig, inputs: &[PathBuf]) -> Resul
         ..IngestReport::default()
     };
     let ingested = manifest::load(&store).map_err(ds_err)?;
-    let discovered = inputs::discover(inputs);
+    let mut discovered = inputs::discover(inputs);
+    // A dataset inside an input directory is never read as input (its manifests, lock and
+    // Parquet files would be): only files found by walking are dropped, a file named on
+    // the command line is read as asked.
+    if let Ok(root) = std::fs::canonicalize(&cfg.dataset) {
+        discovered.files.retain(|f| {
+            f.explicit || !std::fs::canonicalize(&f.path).is_ok_and(|p| p.starts_with(&root))
+        });
+    }
     let mut early_failures: Vec<FileRow> = Vec::new();
     for (path, why) in discovered.errors {
         report

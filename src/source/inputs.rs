@@ -202,7 +202,10 @@ pub fn zip_plan(archive: &mut zip::ZipArchive<File>) -> zip::result::ZipResult<Z
             |_| String::from_utf8_lossy(file.name_raw()).into_owned(),
             |n| n.into_owned(),
         );
-        if file.enclosed_name().is_none() {
+        let absolute = name.starts_with(['/', '\\'])
+            || name.as_bytes().get(1) == Some(&b':')
+            || name.split(['/', '\\']).any(|c| c == "..");
+        if absolute || file.enclosed_name().is_none() {
             plan.refused.push((
                 name,
                 "member name escapes the archive (absolute or `..`)".to_owned(),

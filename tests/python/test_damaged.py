@@ -129,3 +129,40 @@ def test_a_cut_after_entries_loses_pages_and_says_so(corpus, tmp_path):
     assert p.returncode == 3, p.stderr
     assert "truncated after log.entries" in p.stderr, p.stderr
     assert len(rows) == len(json.loads(raw)["log"]["entries"])
+
+
+def test_a_hostile_member_costs_that_member_alone(corpus, tmp_path):
+    import zipfile
+
+    raw = (corpus / "real/firefox111_mitmproxy-org-2023.har").read_bytes()
+    n = len(json.loads(raw)["log"]["entries"])
+    z = tmp_path / "case.zip"
+    with zipfile.ZipFile(z, "w") as a:
+        a.writestr("good.har", raw)
+        a.writestr("../escape.har", raw)
+        a.writestr("/etc/absolute.har", raw)
+        a.writestr("C:/windows.har", raw)
+        a.writestr("also/good.har", raw)
+    p, rows = _export(z, tmp_path)
+    assert p.returncode == 3, p.stderr
+    assert len(rows) == 2 * n
+    assert {r["source_file"] for r in rows} == {f"{z}!good.har", f"{z}!also/good.har"}
+    for bad in ["../escape.har", "/etc/absolute.har", "C:/windows.har"]:
+        assert f"!{bad}: not read: member name escapes the archive" in p.stderr, p.stderr
+
+
+def test_ingest_never_reads_its_own_dataset(corpus, tmp_path):
+    import duckdb
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for name in ["firefox111_mitmproxy-org-2023.har", "chrome_mitmproxy-org-2023.har"]:
+        (cases / name).write_bytes((corpus / "real" / name).read_bytes())
+    lake = cases / "lake"
+    for _ in range(2):
+        p = run_harx("ingest", cases, "--dataset", lake, check=False)
+        assert p.returncode == 0, p.stderr
+        assert "ignored" not in p.stderr or " 0 non-HAR" in p.stderr, p.stderr
+    files = duckdb.sql(f"select path from read_parquet('{lake}/files/**/*.parquet')").fetchall()
+    assert sorted(f[0].rsplit("/", 1)[-1] for f in files) == [
+        "chrome_mitmproxy-org-2023.har", "firefox111_mitmproxy-org-2023.har"]
