@@ -280,42 +280,41 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Decodes `Content-Encoding` (gzip, deflate, br; several in order). `None` when an
-/// encoding is unknown or the data is damaged.
+/// Most bytes one body may decode to: 250 times its encoded size (what real text
+/// compresses to, not what a decompression bomb expands to), at least 16 MiB and at most
+/// 1 GiB, whatever the number of encodings stacked.
+fn body_cap(encoded: usize) -> u64 {
+    (encoded as u64)
+        .saturating_mul(250)
+        .clamp(16 << 20, 1 << 30)
+}
+
+/// Reads `r` to the end unless it yields more than `cap` bytes.
+fn read_capped(r: impl Read, cap: u64) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    r.take(cap + 1).read_to_end(&mut out).ok()?;
+    (out.len() as u64 <= cap).then_some(out)
+}
+
+/// Decodes `Content-Encoding` (gzip, deflate, br; several in order) within
+/// [`body_cap`]. `None` when an encoding is unknown, the data is damaged or it decodes to
+/// more than the cap (the body is then kept as recorded).
 fn decode(body: &[u8], encoding: Option<&str>) -> Option<Vec<u8>> {
     let mut cur = body.to_vec();
     let Some(enc) = encoding else {
         return Some(cur);
     };
+    let cap = body_cap(body.len());
     for e in enc.split(',').map(|e| e.trim().to_ascii_lowercase()).rev() {
-        let mut out = Vec::new();
-        match e.as_str() {
+        cur = match e.as_str() {
             "" | "identity" => continue,
-            "gzip" | "x-gzip" => {
-                flate2::read::MultiGzDecoder::new(&cur[..])
-                    .read_to_end(&mut out)
-                    .ok()?;
-            }
-            "deflate" => {
-                // zlib-wrapped as the spec says, or raw deflate as some servers send.
-                if flate2::read::ZlibDecoder::new(&cur[..])
-                    .read_to_end(&mut out)
-                    .is_err()
-                {
-                    out.clear();
-                    flate2::read::DeflateDecoder::new(&cur[..])
-                        .read_to_end(&mut out)
-                        .ok()?;
-                }
-            }
-            "br" => {
-                brotli_decompressor::Decompressor::new(&cur[..], 4096)
-                    .read_to_end(&mut out)
-                    .ok()?;
-            }
+            "gzip" | "x-gzip" => read_capped(flate2::read::MultiGzDecoder::new(&cur[..]), cap)?,
+            // zlib-wrapped as the spec says, or raw deflate as some servers send.
+            "deflate" => read_capped(flate2::read::ZlibDecoder::new(&cur[..]), cap)
+                .or_else(|| read_capped(flate2::read::DeflateDecoder::new(&cur[..]), cap))?,
+            "br" => read_capped(brotli_decompressor::Decompressor::new(&cur[..], 4096), cap)?,
             _ => return None,
-        }
-        cur = out;
+        };
     }
     Some(cur)
 }
@@ -734,6 +733,14 @@ mod tests {
             Some(&b"{\"a\":1}"[..])
         );
         assert_eq!(decode(b"x", Some("compress")), None);
+        // a bomb: 64 MiB of zeros gzip to some 64 KiB, past 250x; kept as recorded
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut e, &vec![0u8; 64 << 20]).unwrap_or_else(|e| panic!("{e}"));
+        let bomb = e.finish().unwrap_or_else(|e| panic!("{e}"));
+        assert!(body_cap(bomb.len()) < 64 << 20);
+        assert_eq!(decode(&bomb, Some("gzip")), None);
+        // an identity layer stacked on it changes nothing
+        assert_eq!(decode(&bomb, Some("gzip, identity")), None);
     }
 
     #[test]
