@@ -30,7 +30,16 @@ fn main() -> ExitCode {
                     return ExitCode::SUCCESS;
                 }
             }
-            eprintln!("harx: error: {err:#}");
+            // each cause once: a message that already quotes its cause is not repeated
+            let mut msg = err.to_string();
+            for cause in err.chain().skip(1) {
+                let c = cause.to_string();
+                if !msg.contains(&c) {
+                    msg.push_str(": ");
+                    msg.push_str(&c);
+                }
+            }
+            eprintln!("harx: error: {msg}");
             ExitCode::from(harx::cli::ExitStatus::Failure.code())
         }
     }

@@ -437,7 +437,9 @@ fn process(
     let label = path.display().to_string();
     let mut out = Processed::default();
     let stdin = path.as_os_str() == "-";
-    let mut stdin_bytes = None;
+    // standard input, a FIFO or `<(…)`: read once, spooled (bounded memory)
+    let stream = stdin || std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+    let mut streamed: Option<Source> = None;
     if !t.found.explicit {
         match inputs::head(path, 64) {
             Ok(h) if inputs::looks_like_input(&h) => {}
@@ -451,15 +453,23 @@ fn process(
             }
         }
     }
-    let sha = if stdin {
-        let mut buf = Vec::new();
-        if let Err(e) = std::io::stdin().lock().read_to_end(&mut buf) {
-            out.rows.push(failed_row(&label, None, e.to_string()));
-            return Ok(out);
+    let sha = if stream {
+        let read = if stdin {
+            Source::spooled(&mut std::io::stdin().lock(), &cfg.limits)
+        } else {
+            std::fs::File::open(path).and_then(|f| Source::spooled(&mut &f, &cfg.limits))
+        };
+        match read {
+            Ok(s) => {
+                let sha = format!("{:x}", Sha256::digest(s.bytes()));
+                streamed = Some(s);
+                sha
+            }
+            Err(e) => {
+                out.rows.push(failed_row(&label, None, e.to_string()));
+                return Ok(out);
+            }
         }
-        let s = format!("{:x}", Sha256::digest(&buf));
-        stdin_bytes = Some(buf);
-        s
     } else {
         match sha256_file(path) {
             Ok(s) => s,
@@ -484,12 +494,12 @@ fn process(
         c.insert(sha.clone(), label.clone());
     }
     let file_tenant = cfg.tenant.for_file(&label);
-    let size = stdin_bytes.as_ref().map_or(t.size, |b| b.len() as u64);
+    let size = streamed.as_ref().map_or(t.size, |s| s.bytes().len() as u64);
     out.bytes = size;
     let mut entries = 0u64;
     let mut any_ok = false;
-    let head = match &stdin_bytes {
-        Some(b) => b[..b.len().min(64)].to_vec(),
+    let head = match &streamed {
+        Some(s) => s.bytes()[..s.bytes().len().min(64)].to_vec(),
         None => inputs::head(path, 64).unwrap_or_default(),
     };
     let container = Container::sniff(&head);
@@ -575,7 +585,7 @@ fn process(
             Err(e) => Err(e),
         }
     };
-    if container == Container::Zip && !stdin {
+    if container == Container::Zip && !stream {
         let archive = std::fs::File::open(path)
             .map_err(|e| e.to_string())
             .and_then(|f| {
@@ -617,11 +627,8 @@ fn process(
             },
         }
     } else {
-        let src = match stdin_bytes {
-            Some(b) => {
-                let len = b.len() as u64;
-                Source::from_bytes(b, len, &cfg.limits)
-            }
+        let src = match streamed {
+            Some(s) => s.decompressed(&cfg.limits),
             None => Source::open_with(path, &cfg.limits),
         }
         .map_err(|e| e.to_string());

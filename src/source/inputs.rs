@@ -145,7 +145,12 @@ pub fn looks_like_input(head: &[u8]) -> bool {
 /// When the file cannot be read.
 pub fn head(path: &Path, n: usize) -> io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(n);
-    File::open(path)?.take(n as u64).read_to_end(&mut buf)?;
+    let file = File::open(path)?;
+    if !file.metadata()?.is_file() {
+        // a FIFO or `<(…)` is read once, by whoever reads it whole: nothing is peeked
+        return Ok(buf);
+    }
+    file.take(n as u64).read_to_end(&mut buf)?;
     Ok(buf)
 }
 

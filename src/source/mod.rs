@@ -100,10 +100,7 @@ impl Source {
     /// when it is a zip archive (those are read member by member, see [`inputs`]).
     pub fn open_with(path: &Path, limits: &Limits) -> io::Result<Self> {
         if path.as_os_str() == "-" {
-            let mut buf = Vec::new();
-            io::stdin().lock().read_to_end(&mut buf)?;
-            let len = buf.len() as u64;
-            return Self::from_bytes(buf, len, limits);
+            return Self::from_stream(&mut io::stdin().lock(), limits);
         }
         let file = File::open(path)?;
         let meta = file.metadata()?;
@@ -114,11 +111,8 @@ impl Source {
             ));
         }
         if meta.len() == 0 || !meta.is_file() {
-            // Empty files cannot be mapped; pipes and devices are read.
-            let mut buf = Vec::new();
-            (&file).read_to_end(&mut buf)?;
-            let len = buf.len() as u64;
-            return Self::from_bytes(buf, len, limits);
+            // Empty files cannot be mapped; pipes, FIFOs and devices are read once.
+            return Self::from_stream(&mut &file, limits);
         }
         let mapped = MappedFile::open(&file)?;
         match Container::sniff(mapped.bytes()) {
@@ -140,6 +134,52 @@ impl Source {
         match Container::sniff(&buf) {
             Container::Plain | Container::Zip => Ok(Self::owned(buf)),
             c => decompress(c, &buf, compressed_len, limits),
+        }
+    }
+
+    /// Reads a stream (standard input, a FIFO, `<(…)`) once, to the end: in memory up to
+    /// [`Limits::spill_bytes`], then in an unlinked temporary file that is mapped, so
+    /// memory stays bounded; refused past [`Limits::max_bytes`]. Decompressed when it is
+    /// compressed (the ratio measured against what was read).
+    ///
+    /// # Errors
+    /// When reading fails or exceeds `limits`.
+    pub fn from_stream(reader: &mut dyn Read, limits: &Limits) -> io::Result<Self> {
+        let raw = Self::spooled(reader, limits)?;
+        raw.decompressed(limits)
+    }
+
+    /// [`Source::from_stream`] without decompression: the bytes as read.
+    ///
+    /// # Errors
+    /// When reading fails or exceeds [`Limits::max_bytes`].
+    pub fn spooled(reader: &mut dyn Read, limits: &Limits) -> io::Result<Self> {
+        let mut spool = Spool::new(u64::MAX, limits);
+        spool.raw = true;
+        // what does not start like a HAR (`/dev/zero`, a binary) is refused at once, not
+        // after the cap's worth of bytes
+        let mut head = Vec::with_capacity(4096);
+        reader.take(4096).read_to_end(&mut head)?;
+        let blank = head.iter().all(u8::is_ascii_whitespace);
+        if !blank && !inputs::looks_like_input(&head) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the stream does not start like a HAR (JSON) or a compressed HAR",
+            ));
+        }
+        spool.write_all(&head)?;
+        io::copy(reader, &mut spool)?;
+        spool.finish()
+    }
+
+    /// These bytes decompressed when they are compressed (else themselves).
+    ///
+    /// # Errors
+    /// When decompression fails or exceeds `limits`.
+    pub fn decompressed(self, limits: &Limits) -> io::Result<Self> {
+        match Container::sniff(self.bytes()) {
+            Container::Plain | Container::Zip => Ok(self),
+            c => decompress(c, self.bytes(), self.bytes().len() as u64, limits),
         }
     }
 
@@ -305,6 +345,8 @@ struct Spool {
     spill: usize,
     /// A cap refused more bytes.
     capped: bool,
+    /// Whether the bytes are read as they are (a stream), not decompressed.
+    raw: bool,
 }
 
 impl Spool {
@@ -320,6 +362,7 @@ impl Spool {
             max_ratio: limits.max_ratio,
             spill: limits.spill_bytes,
             capped: false,
+            raw: false,
         }
     }
 
@@ -337,6 +380,16 @@ impl Spool {
 impl Write for Spool {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let len = self.len + buf.len() as u64;
+        if len > self.max_bytes && self.raw {
+            self.capped = true;
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the stream is longer than {} bytes (the size cap, --max-decompressed-mb)",
+                    self.max_bytes
+                ),
+            ));
+        }
         if len > self.max_bytes {
             self.capped = true;
             return Err(io::Error::new(

@@ -166,3 +166,79 @@ def test_ingest_never_reads_its_own_dataset(corpus, tmp_path):
     files = duckdb.sql(f"select path from read_parquet('{lake}/files/**/*.parquet')").fetchall()
     assert sorted(f[0].rsplit("/", 1)[-1] for f in files) == [
         "chrome_mitmproxy-org-2023.har", "firefox111_mitmproxy-org-2023.har"]
+
+
+def _rows_of(out):
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def test_streams_are_read_once(corpus, tmp_path):
+    import gzip
+    import os
+    import subprocess
+    import threading
+
+    from conftest import harx_bin
+
+    src = corpus / "real/firefox111_mitmproxy-org-2023.har"
+    n = len(json.loads(src.read_bytes())["log"]["entries"])
+    raw = src.read_bytes()
+    # standard input, plain and gzipped
+    for data in (raw, gzip.compress(raw)):
+        out = tmp_path / "stdin.ndjson"
+        p = subprocess.run([str(harx_bin()), "export", "-", "-o", str(out), "--format", "ndjson"],
+                           input=data, capture_output=True)
+        assert p.returncode == 0, p.stderr
+        assert len(_rows_of(out)) == n
+    # a FIFO: opened once, by the reader
+    fifo = tmp_path / "fifo.har"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(raw))
+    writer.start()
+    out = tmp_path / "fifo.ndjson"
+    p = run_harx("export", fifo, "-o", out, "--format", "ndjson", check=False, timeout=60)
+    writer.join(timeout=10)
+    assert p.returncode == 0, p.stderr
+    assert len(_rows_of(out)) == n
+    # process substitution, through bash, for export and ingest
+    out = tmp_path / "ps.ndjson"
+    cmd = f'"{harx_bin()}" export <(cat "{src}") -o "{out}" --format ndjson'
+    p = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert len(_rows_of(out)) == n
+    lake = tmp_path / "lake"
+    cmd = f'"{harx_bin()}" ingest <(gzip -c "{src}") --dataset "{lake}"'
+    p = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert f"{n} entries" in p.stderr, p.stderr
+
+
+def test_an_endless_stream_is_refused_at_once(tmp_path):
+    p = run_harx("export", "/dev/zero", "-o", tmp_path / "z.ndjson", "--format", "ndjson",
+                 check=False, timeout=30)
+    assert p.returncode == 1
+    assert "/dev/zero: the stream does not start like a HAR" in p.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_large_pipe_is_read_in_bounded_memory(tmp_path):
+    import os
+    import subprocess
+
+    from conftest import harx_bin
+
+    big = tmp_path / "big.har"
+    run_harx("gen", "-o", big, "--size-mb", "300", "--bodies", "base64")
+    size_mib = big.stat().st_size / 2**20
+    out = tmp_path / "big.parquet"
+    cat = subprocess.Popen(["cat", str(big)], stdout=subprocess.PIPE)
+    proc = subprocess.Popen([str(harx_bin()), "export", "-", "-o", str(out), "--threads", "2"],
+                            stdin=cat.stdout, stderr=subprocess.DEVNULL)
+    cat.stdout.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    cat.wait(timeout=60)
+    assert os.waitstatus_to_exitcode(status) == 0
+    peak_mib = usage.ru_maxrss / 1024  # this process alone
+    # 64 MiB spooled in memory at most, then a mapped temporary file released as read
+    assert size_mib > 280
+    assert peak_mib < 200, (peak_mib, size_mib)
