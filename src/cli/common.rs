@@ -161,7 +161,7 @@ pub fn report_file(r: &FileReport, quiet: bool, verb: &str) {
     }
     if r.repaired > 0 && !quiet {
         eprintln!(
-            "harx: note: {}: {} entries had lone UTF-16 surrogates or invalid UTF-8, replaced by U+FFFD or '?'",
+            "harx: note: {}: {} entries had lone UTF-16 surrogates, invalid UTF-8 or numbers out of range, replaced by U+FFFD, '?' or null",
             r.path.display(),
             r.repaired
         );

@@ -83,11 +83,52 @@ pub fn unescape_lossy(raw: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// Rewrites, in place and without changing lengths, what simd-json refuses but producers
-/// write: lone surrogate escapes become `\ufffd` and bytes of invalid UTF-8 become `?`.
-/// Returns the number of repairs.
-pub fn repair_in_place(buf: &mut [u8]) -> usize {
+/// Rewrites, in place, numbers that no f64 holds (`1e400`) and the non-JSON `Infinity`
+/// and `-Infinity` as `null` padded with spaces (the entry is kept, the field has no
+/// value). Strings are left alone. Returns the number of rewrites.
+fn repair_numbers(buf: &mut [u8]) -> usize {
     let mut repairs = 0;
+    let mut i = 0;
+    while i < buf.len() {
+        match buf[i] {
+            b'"' => {
+                // skip the string
+                i += 1;
+                while i < buf.len() && buf[i] != b'"' {
+                    i += if buf[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' | b'I' => {
+                let start = i;
+                while i < buf.len()
+                    && (buf[i].is_ascii_alphanumeric() || matches!(buf[i], b'-' | b'+' | b'.'))
+                {
+                    i += 1;
+                }
+                let token = std::str::from_utf8(&buf[start..i]).unwrap_or("");
+                let bad = match token {
+                    "Infinity" | "-Infinity" => true,
+                    t => t.parse::<f64>().is_ok_and(|v| !v.is_finite()),
+                };
+                if bad && i - start >= 4 {
+                    buf[start..start + 4].copy_from_slice(b"null");
+                    buf[start + 4..i].fill(b' ');
+                    repairs += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    repairs
+}
+
+/// Rewrites, in place and without changing lengths, what simd-json refuses but producers
+/// write: lone surrogate escapes become `\ufffd`, bytes of invalid UTF-8 become `?`, and
+/// numbers out of f64's range become `null` ([`repair_numbers`]). Returns the number of
+/// repairs.
+pub fn repair_in_place(buf: &mut [u8]) -> usize {
+    let mut repairs = repair_numbers(buf);
     // Invalid UTF-8 first.
     let mut start = 0;
     while start < buf.len() {
@@ -166,5 +207,13 @@ mod tests {
         let mut b = b"{\"a\":\"\xff\"}".to_vec();
         assert_eq!(repair_in_place(&mut b), 1);
         assert_eq!(&b[..], b"{\"a\":\"?\"}");
+        // numbers no f64 holds; the same text inside a string is left alone
+        let mut b =
+            br#"{"t":1e400,"u":-2.5E+999,"v":"1e400","w":Infinity,"x":12.5,"y":-1}"#.to_vec();
+        assert_eq!(repair_in_place(&mut b), 3);
+        assert_eq!(
+            &b[..],
+            br#"{"t":null ,"u":null     ,"v":"1e400","w":null    ,"x":12.5,"y":-1}"#
+        );
     }
 }

@@ -323,6 +323,12 @@ impl<'p, 'r> Walk<'p, 'r> {
                     self.number(span, "secret-member");
                 }
             }
+            Node::Deep(span) => {
+                // nested past the walk's depth: nothing in it was judged, so none of it
+                // is kept
+                self.set_loc(loc);
+                self.number(span, "nesting-too-deep");
+            }
             Node::Other => {}
         }
     }
@@ -706,6 +712,10 @@ impl<'p, 'r> Walk<'p, 'r> {
                     let m = self.with_rule("json-key", |w| w.mark_number());
                     edits.push((span.clone(), json::encode_string(&m)));
                 }
+            }
+            Node::Deep(span) => {
+                let m = self.with_rule("nesting-too-deep", |w| w.mark_number());
+                edits.push((span.clone(), json::encode_string(&m)));
             }
             Node::Other => {}
         }

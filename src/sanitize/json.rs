@@ -6,7 +6,8 @@ use crate::parse::unescape::{unescape_lossy, utf8_lossy};
 use std::borrow::Cow;
 use std::ops::Range;
 
-/// Deepest nesting accepted (deeper input is rejected, not recursed into).
+/// Deepest nesting walked. A container deeper than this is not recursed into: it becomes
+/// one [`Node::Deep`] (the sanitizer replaces it whole; nothing in it is judged).
 const MAX_DEPTH: usize = 256;
 
 /// A JSON value with its byte span. Strings without escapes borrow from the input.
@@ -22,6 +23,8 @@ pub enum Node<'a> {
     Num(Range<usize>),
     /// `true`, `false` or `null`.
     Other,
+    /// An object or array nested deeper than [`MAX_DEPTH`]: its span, not walked.
+    Deep(Range<usize>),
 }
 
 impl<'a> Node<'a> {
@@ -105,10 +108,16 @@ impl<'a> Reader<'a> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Node<'a>, JsonError> {
-        if depth > MAX_DEPTH {
-            return self.err("nesting deeper than 256 levels");
-        }
         self.ws();
+        if depth > MAX_DEPTH && matches!(self.b.get(self.p), Some(b'{' | b'[')) {
+            let start = self.p;
+            let Some(end) = crate::split::scan::skip_value(self.b, start) else {
+                self.p = self.b.len();
+                return self.err("input ends inside a value");
+            };
+            self.p = end;
+            return Ok(Node::Deep(self.base + start..self.base + end));
+        }
         match self.b.get(self.p) {
             None => self.err("input ends inside a value"),
             Some(b'"') => {
@@ -245,8 +254,18 @@ mod tests {
         assert!(parse(br#"{"a": 1} x"#, 0).is_err());
         assert!(parse(br#"{"a": "unterminated"#, 0).is_err());
         assert!(parse(br#"[tru]"#, 0).is_err());
+        // past the walk's depth a container is one node with its span, not an error
         let deep = "[".repeat(300) + &"]".repeat(300);
-        assert!(parse(deep.as_bytes(), 0).is_err());
+        let mut n = parse(deep.as_bytes(), 0).unwrap_or(Node::Other);
+        let mut level = 0;
+        while let Node::Arr(mut items) = n {
+            n = items.pop().unwrap_or(Node::Other);
+            level += 1;
+        }
+        assert_eq!(level, MAX_DEPTH + 1);
+        assert!(matches!(n, Node::Deep(ref s) if *s == (level..600 - level)));
+        let cut = "[".repeat(300) + &"]".repeat(299);
+        assert!(parse(cut.as_bytes(), 0).is_err());
         assert_eq!(encode_string("a\"b\n"), r#""a\"b\n""#);
     }
 }

@@ -392,6 +392,15 @@ impl Check {
                 }
             }
             Node::Obj(_) | Node::Arr(_) => self.walk(v, loc),
+            Node::Deep(span) => {
+                // too deep to walk: what it holds is unknown
+                self.span = span.clone();
+                self.loc = loc.to_owned();
+                self.flag(
+                    "a value nested deeper than 256 levels (not inspected)".to_owned(),
+                    Confidence::Possible,
+                );
+            }
             Node::Other => {}
         }
     }

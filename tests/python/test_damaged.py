@@ -242,3 +242,34 @@ def test_a_large_pipe_is_read_in_bounded_memory(tmp_path):
     # 64 MiB spooled in memory at most, then a mapped temporary file released as read
     assert size_mib > 280
     assert peak_mib < 200, (peak_mib, size_mib)
+
+
+def test_deep_members_and_huge_numbers_keep_the_entry(corpus, tmp_path):
+    doc = json.loads((corpus / "real/firefox111_mitmproxy-org-2023.har").read_text())
+    entries = doc["log"]["entries"]
+    secret = "deepSecretCanary-7f3a9c2e41d8b6"
+    deep = {"token": secret}
+    for _ in range(300):
+        deep = {"n": deep}
+    entries[1]["_deep"] = deep
+    text = json.dumps(doc)
+    # a number no f64 holds, written as a producer with arbitrary precision would
+    text = text.replace('"time": ', '"time": 1e400, "_t": ', 1)
+    src = tmp_path / "odd.har"
+    src.write_text(text)
+    out = tmp_path / "odd.ndjson"
+    p = run_harx("export", src, "-o", out, "--format", "ndjson", "--bodies", check=False)
+    assert p.returncode == 0, p.stderr
+    assert len(_rows_of(out)) == len(entries)
+    assert secret not in out.read_text()
+    clean = tmp_path / "clean.har"
+    p = run_harx("sanitize", src, "-o", clean, check=False)
+    assert p.returncode == 0, p.stderr
+    got = json.loads(clean.read_text())
+    assert len(got["log"]["entries"]) == len(entries)
+    assert secret not in clean.read_text()
+    again = tmp_path / "again.har"
+    run_harx("sanitize", clean, "-o", again)
+    assert again.read_bytes() == clean.read_bytes()
+    v = run_harx("sanitize", "--verify", src, check=False)
+    assert "nested deeper than 256 levels" in v.stdout + v.stderr
