@@ -15,11 +15,11 @@ fi
 if ! python3 -c "import pytest, pyarrow, duckdb, websocket, moto, boto3" 2>/dev/null || ! command -v chromium >/dev/null 2>&1 || ! command -v gpg >/dev/null 2>&1; then
   scripts/setup-test-deps.sh
 fi
-cargo build --locked --bin harx
+cargo build --locked --bin harx --features failpoints
 if command -v cargo-nextest >/dev/null 2>&1; then
-  cargo nextest run --locked --all-targets --no-fail-fast
+  cargo nextest run --locked --all-targets --features failpoints --no-fail-fast
 else
-  cargo test --locked --all-targets
+  cargo test --locked --all-targets --features failpoints
 fi
 cargo test --locked --doc
 # The S3 tests talk to moto's server on 127.0.0.1, started here unless one is given.

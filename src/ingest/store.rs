@@ -16,6 +16,30 @@ use std::sync::Arc;
 /// Directory (key prefix) of the manifests and the lock.
 pub const MANIFEST_DIR: &str = "_harx_manifest";
 const LOCK_KEY: &str = "_harx_manifest/lock";
+/// Staging directories of S3 runs: `harx-stage-<pid>-<random>` in the temporary directory.
+const STAGING_PREFIX: &str = "harx-stage-";
+
+/// Removes the staging directories that runs killed before they could clean up left in
+/// the temporary directory: those whose process is gone (a live run's are left alone).
+fn clean_stale_staging() {
+    let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in dir.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(STAGING_PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid.to_string()).exists();
+        let own = pid == std::process::id();
+        if !alive && !own && e.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
 
 /// A dataset's storage.
 pub enum Store {
@@ -88,7 +112,12 @@ impl Store {
                 prefix: prefix.trim_matches('/').to_owned(),
                 url: target.trim_end_matches('/').to_owned(),
                 rt,
-                staging: tempfile::Builder::new().prefix("harx-stage-").tempdir()?,
+                staging: {
+                    clean_stale_staging();
+                    tempfile::Builder::new()
+                        .prefix(&format!("{STAGING_PREFIX}{}-", std::process::id()))
+                        .tempdir()?
+                },
             });
         }
         if target.contains("://") {
@@ -428,4 +457,31 @@ pub fn now_us() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_staging_of_dead_runs_is_removed_and_live_runs_kept() {
+        let dead = 3_999_999u32;
+        assert!(!Path::new("/proc").join(dead.to_string()).exists());
+        let tmp = std::env::temp_dir();
+        let stale = tmp.join(format!("{STAGING_PREFIX}{dead}-unit"));
+        let live = tmp.join(format!("{STAGING_PREFIX}{}-unit", std::process::id()));
+        let other = tmp.join("harx-stagefright-unit");
+        for d in [&stale, &live, &other] {
+            std::fs::create_dir_all(d.join("entries")).unwrap_or_else(|e| panic!("{e}"));
+        }
+        clean_stale_staging();
+        assert!(!stale.exists(), "a dead run's staging is removed");
+        assert!(
+            live.exists() && other.exists(),
+            "a live run's (and others') are kept"
+        );
+        for d in [&live, &other] {
+            std::fs::remove_dir_all(d).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
 }
