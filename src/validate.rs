@@ -804,6 +804,12 @@ pub fn validate(source: &crate::source::Source, pool: &rayon::ThreadPool) -> Rep
     // Findings before the entries get their line:col first; then each window's.
     let mut cursor = crate::pipeline::LineCursor::default();
     let mut done = finish(buf, std::mem::take(&mut cx.out), &mut cursor);
+    let mut per_code: std::collections::HashMap<&'static str, usize> =
+        done.iter()
+            .fold(std::collections::HashMap::new(), |mut m, x| {
+                *m.entry(x.code).or_default() += 1;
+                m
+            });
     loop {
         spans.clear();
         longs.clear();
@@ -856,9 +862,17 @@ pub fn validate(source: &crate::source::Source, pool: &rayon::ThreadPool) -> Rep
                 );
             }
         }
-        // Lines and columns now, while the window is mapped; then let it go.
+        // Lines and columns now, while the window is mapped; then let it go. Findings past
+        // the cap per code are counted, not kept: memory does not grow with the entries.
         let mut window_findings = std::mem::take(&mut cx.out);
         window_findings.sort_by_key(|x| x.offset);
+        window_findings.retain(|x| {
+            let n = per_code.entry(x.code).or_default();
+            *n += 1;
+            let keep = *n <= CAP_PER_CODE;
+            report.omitted += usize::from(!keep);
+            keep
+        });
         for x in &mut window_findings {
             let (line, column) = advance_line(buf, &mut cursor, x.offset);
             x.line = line;

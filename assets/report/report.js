@@ -181,6 +181,7 @@
     const sec = el('section', { 'aria-label': 'Waterfall' });
     main.append(sec);
     sec.append(el('h2', { text: 'Waterfall' }), legend());
+    if (D.waterfall_omitted) sec.append(el('p', { class: 'muted', text: `Only the first ${E.u.length} entries are drawn; ${D.waterfall_omitted} more are counted in the summary above.` }));
     const classes = [...new Set(E.cls.map(str))].sort();
     const types = [...new Set(E.rt.map((i) => str(i) || 'unknown'))].sort();
     const pageSel = el('select', { 'aria-label': 'Page' }, el('option', { value: '-2', text: 'All pages' }),

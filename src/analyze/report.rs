@@ -122,6 +122,8 @@ struct Page {
 #[derive(Debug, Serialize)]
 struct HarData<'a> {
     kind: &'static str,
+    /// Entries counted in the summary but left out of the waterfall (past its cap).
+    waterfall_omitted: usize,
     generated_by: String,
     sanitized: bool,
     files: &'a [super::summary::FileInfo],
@@ -146,7 +148,14 @@ pub struct HarReport {
     header_bytes: usize,
     /// Entries whose headers were left out.
     pub headers_omitted: usize,
+    /// Entries left out of the waterfall (past [`WATERFALL_ENTRIES`]); the summary,
+    /// failures, slowest requests and histogram count every entry.
+    pub waterfall_omitted: usize,
 }
+
+/// Most entries drawn in the waterfall: the page stays usable and the report's memory
+/// stays bounded however many entries the inputs hold.
+pub const WATERFALL_ENTRIES: usize = 100_000;
 
 impl HarReport {
     /// A report listing the `top` slowest requests.
@@ -162,6 +171,7 @@ impl HarReport {
             hist: Histogram::new(),
             header_bytes: 0,
             headers_omitted: 0,
+            waterfall_omitted: 0,
         }
     }
 
@@ -191,6 +201,10 @@ impl HarReport {
             && let Some(w) = r.wait_ms()
         {
             self.hist.add(w);
+        }
+        if self.starts.len() >= WATERFALL_ENTRIES {
+            self.waterfall_omitted += 1;
+            return;
         }
         let next_file = self.files.len();
         let file = *self.files.entry(r.source_file.clone()).or_insert(next_file);
@@ -266,6 +280,7 @@ impl HarReport {
         let summary = self.summarizer.finish(files);
         let data = HarData {
             kind: "har",
+            waterfall_omitted: self.waterfall_omitted,
             generated_by: format!("harx {}", env!("CARGO_PKG_VERSION")),
             sanitized,
             files: &summary.files,

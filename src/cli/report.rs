@@ -70,6 +70,13 @@ fn har(args: &ReportArgs) -> anyhow::Result<(String, ExitStatus)> {
         }
     })?;
     warn_incomplete(&reports);
+    if rep.waterfall_omitted > 0 {
+        eprintln!(
+            "harx: note: the waterfall shows the first {} entries; {} more are counted in the summary only",
+            crate::analyze::report::WATERFALL_ENTRIES,
+            rep.waterfall_omitted
+        );
+    }
     if rep.headers_omitted > 0 {
         eprintln!(
             "harx: note: headers of {} entries left out of the report (size budget); `harx find` shows them",

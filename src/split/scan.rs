@@ -14,6 +14,11 @@ pub const LONG_STRING_BYTES: usize = 256;
 
 const BLOCK: usize = 64;
 
+/// Most entries one call of [`split_entries`] yields: a window is bounded by its entries
+/// as well as its bytes, so a file of a million tiny entries is not one window of a
+/// million rows in flight.
+pub const MAX_WINDOW_ENTRIES: usize = 32_768;
+
 /// A string value whose raw bytes are kept out of the per-entry parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LongString {
@@ -364,7 +369,7 @@ pub fn split_entries(
                         });
                         index += 1;
                         prev_end = end;
-                        if end > limit {
+                        if end > limit || index - first_index >= MAX_WINDOW_ENTRIES {
                             return SplitStop::Budget(end);
                         }
                     } else if depth == 0 {

@@ -273,3 +273,36 @@ def test_deep_members_and_huge_numbers_keep_the_entry(corpus, tmp_path):
     assert again.read_bytes() == clean.read_bytes()
     v = run_harx("sanitize", "--verify", src, check=False)
     assert "nested deeper than 256 levels" in v.stdout + v.stderr
+
+
+def _peak_mib(args, cwd):
+    import os
+    import subprocess
+
+    from conftest import harx_bin
+
+    proc = subprocess.Popen([str(harx_bin()), *map(str, args)], cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    err = proc.stderr.read().decode()
+    return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024, err
+
+
+def test_a_million_tiny_entries_in_bounded_memory(tmp_path):
+    import pyarrow.parquet as pq
+
+    n = 1_000_000
+    src = tmp_path / "tiny.har"
+    src.write_text('{"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": ['
+                   + ",".join(["{}"] * n) + "]}}")
+    bound = 256  # MiB; before the windows were bounded by entries: 0.4 to 2.7 GiB
+    rc, mib, err = _peak_mib(["export", src, "-o", tmp_path / "t.parquet"], tmp_path)
+    assert rc == 0 and mib < bound, (mib, err)
+    assert pq.read_metadata(tmp_path / "t.parquet").num_rows == n
+    rc, mib, err = _peak_mib(["validate", src], tmp_path)
+    assert rc == 1 and mib < bound, (mib, err)
+    rc, mib, err = _peak_mib(["report", src, "-o", tmp_path / "t.html"], tmp_path)
+    assert rc == 0 and mib < bound, (mib, err)
+    assert "900000 more are counted in the summary only" in err
+    rc, mib, err = _peak_mib(["summary", src], tmp_path)
+    assert rc == 0 and mib < bound, (mib, err)
