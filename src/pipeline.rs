@@ -548,7 +548,12 @@ impl Pipeline {
             loop {
                 spans.clear();
                 longs.clear();
-                source.prefetch(pos, pos.saturating_add(config.window_bytes + (1 << 20)));
+                source
+                    .window(pos, pos.saturating_add(config.window_bytes + (1 << 20)))
+                    .map_err(|source| Error::Read {
+                        path: path.to_path_buf(),
+                        source,
+                    })?;
                 let stop = split::split_entries(
                     buf,
                     pos,

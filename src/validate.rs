@@ -813,7 +813,17 @@ pub fn validate(source: &crate::source::Source, pool: &rayon::ThreadPool) -> Rep
     loop {
         spans.clear();
         longs.clear();
-        source.prefetch(pos, pos.saturating_add(17 << 20));
+        if let Err(e) = source.window(pos, pos.saturating_add(17 << 20)) {
+            cx.push(
+                &format!("log.entries[{next}]"),
+                pos,
+                Severity::Error,
+                "shrank",
+                e.to_string(),
+                "another process truncated or rewrote the file while it was read; validate a copy",
+            );
+            break;
+        }
         let stop = split::split_entries(buf, pos, next, 16 << 20, &mut spans, &mut longs);
         let window = pos..match stop {
             SplitStop::Budget(p) | SplitStop::End(p) => p,

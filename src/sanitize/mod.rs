@@ -514,7 +514,12 @@ fn run_source_seeded(
     let tail_start = loop {
         let mut spans: Vec<EntrySpan> = Vec::new();
         longs.clear();
-        source.prefetch(pos, pos.saturating_add(WINDOW + (1 << 20)));
+        source
+            .window(pos, pos.saturating_add(WINDOW + (1 << 20)))
+            .map_err(|source| Error::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let stop = split::split_entries(buf, pos, next_index, WINDOW, &mut spans, &mut longs);
         next_index += spans.len();
         outcome.entries += spans.len();

@@ -9,6 +9,8 @@ use std::io;
 #[derive(Debug)]
 pub struct MappedFile {
     map: Mmap,
+    /// The file, to tell whether it shrank while mapped.
+    file: File,
 }
 
 impl MappedFile {
@@ -28,7 +30,30 @@ impl MappedFile {
         let _ = map.advise(Advice::Sequential);
         #[cfg(target_os = "linux")]
         let _ = map.advise(Advice::HugePage);
-        Ok(Self { map })
+        Ok(Self {
+            map,
+            file: file.try_clone()?,
+        })
+    }
+
+    /// Fails when the file is now shorter than the map: reading the pages past its new
+    /// end would fault (SIGBUS). Checked before each window is read, so an input that
+    /// another process truncates is reported as such and the run goes on with the next.
+    ///
+    /// # Errors
+    /// When the file shrank, or cannot be inspected.
+    pub fn check_len(&self) -> io::Result<()> {
+        let now = self.file.metadata()?.len();
+        if now < self.map.len() as u64 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the input shrank while it was read (from {} to {now} bytes); nothing more is read from it",
+                    self.map.len()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The mapped bytes.
@@ -71,5 +96,29 @@ impl MappedFile {
 }
 
 fn page_size() -> usize {
-    4096
+    rustix::param::page_size()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_file_that_shrinks_is_reported_before_its_pages_are_read() {
+        let mut f = tempfile::tempfile().unwrap_or_else(|e| panic!("{e}"));
+        f.write_all(&vec![b' '; 3 * page_size()])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let m = MappedFile::open(&f).unwrap_or_else(|e| panic!("{e}"));
+        assert!(m.check_len().is_ok());
+        f.set_len(page_size() as u64)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let e = m
+            .check_len()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("shrank while it was read"), "{e}");
+        assert!(page_size().is_power_of_two() && page_size() >= 4096);
+    }
 }

@@ -3,7 +3,7 @@
 //! their magic bytes, not their names) are decompressed through a small buffer: into
 //! memory while they are small, into an unlinked 0600 temporary file that is then mapped
 //! once they grow past [`SPILL_BYTES`], so a multi-GB `.har.gz` never sits in RAM. Every
-//! decompression is capped in size and in ratio ([`Limits`]) against zip and gzip bombs.
+//! decompression is refused in size and in ratio ([`Limits`]) against zip and gzip bombs.
 
 pub mod inputs;
 mod mmap;
@@ -198,7 +198,7 @@ impl Source {
         let cut = match copied {
             Ok(_) => None,
             // an archive member whose data ends early: its bytes up to there are read
-            Err(e) if !spool.capped && spool.len > 0 => Some(e),
+            Err(e) if !spool.refused && spool.len > 0 => Some(e),
             Err(e) => return Err(e),
         };
         let mut inner = spool.finish()?;
@@ -242,6 +242,19 @@ impl Source {
             Data::Mapped(m) => m.bytes(),
             Data::Owned(v) => v,
         }
+    }
+
+    /// Prepares `start..end` to be read: fails when a mapped input shrank since it was
+    /// opened (its pages past the new end would fault), else asks for the pages ahead.
+    ///
+    /// # Errors
+    /// When the input shrank.
+    pub fn window(&self, start: usize, end: usize) -> io::Result<()> {
+        if let Data::Mapped(m) = &self.data {
+            m.check_len()?;
+            m.prefetch(start, end);
+        }
+        Ok(())
     }
 
     /// Asks for the pages of `start..end` ahead of use, where that is possible.
@@ -320,7 +333,7 @@ fn decompress(
         // A stream that ends early or goes bad (an interrupted download) still holds
         // every byte before that point: they are read, and the input is marked cut. A cap
         // is never lifted.
-        Err(e) if !spool.capped && spool.len > 0 => {
+        Err(e) if !spool.refused && spool.len > 0 => {
             let mut s = spool.finish()?;
             s.cut = Some(format!(
                 "the {} stream ends early ({e}) after {} bytes",
@@ -343,8 +356,9 @@ struct Spool {
     max_ratio_bytes: u64,
     max_ratio: u64,
     spill: usize,
-    /// A cap refused more bytes.
-    capped: bool,
+    /// The spool itself failed (a cap refused more bytes, its temporary file could not be
+    /// made or written): not the stream's fault.
+    refused: bool,
     /// Whether the bytes are read as they are (a stream), not decompressed.
     raw: bool,
 }
@@ -361,7 +375,7 @@ impl Spool {
                 .max(RATIO_FLOOR),
             max_ratio: limits.max_ratio,
             spill: limits.spill_bytes,
-            capped: false,
+            refused: false,
             raw: false,
         }
     }
@@ -381,7 +395,7 @@ impl Write for Spool {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let len = self.len + buf.len() as u64;
         if len > self.max_bytes && self.raw {
-            self.capped = true;
+            self.refused = true;
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
@@ -391,7 +405,7 @@ impl Write for Spool {
             ));
         }
         if len > self.max_bytes {
-            self.capped = true;
+            self.refused = true;
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
@@ -401,7 +415,7 @@ impl Write for Spool {
             ));
         }
         if len > self.max_ratio_bytes {
-            self.capped = true;
+            self.refused = true;
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
@@ -412,13 +426,25 @@ impl Write for Spool {
         }
         self.len = len;
         if self.file.is_none() && self.mem.len() + buf.len() > self.spill {
-            let mut w = io::BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
+            self.refused = true;
+            let temp = tempfile::tempfile().map_err(|e| {
+                // the input is fine: say where the spool could not be made
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot create a temporary file in {} (set TMPDIR to a writable directory): {e}",
+                        std::env::temp_dir().display()
+                    ),
+                )
+            })?;
+            let mut w = io::BufWriter::with_capacity(1 << 20, temp);
             w.write_all(&self.mem)?;
+            self.refused = false;
             self.mem = Vec::new();
             self.file = Some(w);
         }
         match &mut self.file {
-            Some(w) => w.write_all(buf)?,
+            Some(w) => w.write_all(buf).inspect_err(|_| self.refused = true)?,
             None => self.mem.extend_from_slice(buf),
         }
         Ok(buf.len())
@@ -486,12 +512,12 @@ mod tests {
         assert!(len * 250 < 40 << 20, "test input compresses {len}");
         let e = error_of(Source::from_bytes(z.clone(), len, &Limits::default()));
         assert!(e.contains("ratio cap"), "{e}");
-        let capped = Limits {
+        let refused = Limits {
             max_bytes: 1 << 20,
             max_ratio: u64::MAX,
             ..Limits::default()
         };
-        let e = error_of(Source::from_bytes(z, len, &capped));
+        let e = error_of(Source::from_bytes(z, len, &refused));
         assert!(e.contains("size cap"), "{e}");
     }
 }

@@ -306,3 +306,23 @@ def test_a_million_tiny_entries_in_bounded_memory(tmp_path):
     assert "900000 more are counted in the summary only" in err
     rc, mib, err = _peak_mib(["summary", src], tmp_path)
     assert rc == 0 and mib < bound, (mib, err)
+
+
+def test_a_missing_tmpdir_is_not_blamed_on_the_input(tmp_path):
+    import gzip
+    import os
+    import subprocess
+
+    from conftest import harx_bin
+
+    big = tmp_path / "big.har"
+    run_harx("gen", "-o", big, "--size-mb", "100", "--bodies", "base64")
+    gz = tmp_path / "big.har.gz"
+    gz.write_bytes(gzip.compress(big.read_bytes(), compresslevel=1))
+    env = dict(os.environ, TMPDIR=str(tmp_path / "missing"))
+    p = subprocess.run([str(harx_bin()), "export", str(gz), "-o", str(tmp_path / "o.parquet")],
+                       env=env, capture_output=True, text=True, timeout=120)
+    # past 64 MiB the spool needs a temporary file: no partial read passed off as a cut
+    assert p.returncode == 1, p.stderr
+    assert "cannot create a temporary file in" in p.stderr and "TMPDIR" in p.stderr, p.stderr
+    assert not (tmp_path / "o.parquet").exists()
