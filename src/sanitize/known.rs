@@ -515,9 +515,9 @@ impl Fresh {
 
 /// Memory the secrets learnt from one file may take, in every command: real captures
 /// repeat a handful of secrets and never come near it; a capture that mints fresh tokens
-/// on every request (the benchmark's generator) reaches it after some 45,000 secrets of
+/// on every request (the benchmark's generator) reaches it after some 34,000 secrets of
 /// about 370 bytes.
-pub const BUDGET_BYTES: usize = 16 << 20;
+pub const BUDGET_BYTES: usize = 12 << 20;
 
 /// The one propagation memory every output uses (`sanitize`'s byte path and the row
 /// path of export, ingest and the views): the secrets learnt so far in a file, each once,

@@ -29,7 +29,7 @@ type EntryResult = (i64, Vec<Edit>, Vec<String>, Counts, Option<Vec<u32>>);
 const WINDOW: usize = 16 << 20;
 /// Most secrets a first pass hands to the second (about as much memory as the budget of
 /// [`known::BUDGET_BYTES`] allows).
-const MAX_SECOND_PASS_SECRETS: usize = 45_000;
+const MAX_SECOND_PASS_SECRETS: usize = 34_000;
 
 /// A place where `--verify` found a secret (never its value).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
