@@ -22,6 +22,9 @@ else
   cargo test --locked --all-targets --features failpoints
 fi
 cargo test --locked --doc
+# The structural scanner once more with its SIMD path forced off (the portable code that
+# CPUs without SSE2/AVX2 and other architectures run).
+cargo test --locked --lib --features scalar-scan split::
 # The S3 tests talk to moto's server on 127.0.0.1, started here unless one is given.
 if [ -z "${HARX_S3_ENDPOINT:-}" ]; then
   eval "$(scripts/s3-local.sh start "${HARX_S3_PORT:-5055}")"

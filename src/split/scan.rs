@@ -114,7 +114,11 @@ struct Brackets {
 }
 
 /// Bitmask of the bytes `b` of a block with `b | fold == byte`.
-#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    not(feature = "scalar-scan")
+))]
 #[inline(always)]
 fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: u8) -> u64 {
     // AVX2 (builds for x86-64-v3 and newer): two 32-byte halves per block.
@@ -134,7 +138,11 @@ fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: u8) -> u64 {
 }
 
 /// Bitmask of the bytes `b` of a block with `b | fold == byte`.
-#[cfg(all(target_arch = "x86_64", not(target_feature = "avx2")))]
+#[cfg(all(
+    target_arch = "x86_64",
+    not(target_feature = "avx2"),
+    not(feature = "scalar-scan")
+))]
 #[inline(always)]
 fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: u8) -> u64 {
     // SSE2 (the x86_64 baseline) through safe_arch: four 16-byte quarters per block.
@@ -155,8 +163,10 @@ fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: u8) -> u64 {
     m
 }
 
-/// Bitmask of the bytes `b` of a block with `b | fold == byte` (portable fallback).
-#[cfg(not(target_arch = "x86_64"))]
+/// Bitmask of the bytes `b` of a block with `b | fold == byte` (portable fallback; on
+/// x86-64 too with the `scalar-scan` feature, which CI tests it with).
+#[cfg(any(not(target_arch = "x86_64"), feature = "scalar-scan"))]
+#[inline(always)]
 fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: u8) -> u64 {
     block
         .iter()
