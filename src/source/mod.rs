@@ -195,18 +195,8 @@ impl Source {
     ) -> io::Result<Self> {
         let mut spool = Spool::new(compressed_len, limits);
         let copied = io::copy(reader, &mut spool);
-        let cut = match copied {
-            Ok(_) => None,
-            // an archive member whose data ends early: its bytes up to there are read
-            Err(e) if !spool.refused && spool.len > 0 => Some(e),
-            Err(e) => return Err(e),
-        };
-        let mut inner = spool.finish()?;
-        if let Some(e) = cut {
-            inner.cut = Some(format!(
-                "the member's data ends early ({e}) after {} bytes",
-                inner.bytes().len()
-            ));
+        let inner = spool.finish_after(copied, "the member's data")?;
+        if inner.cut.is_some() {
             return Ok(inner);
         }
         match Container::sniff(inner.bytes()) {
@@ -328,22 +318,7 @@ fn decompress(
         Container::Zstd => io::copy(&mut zstd::stream::read::Decoder::new(buf)?, &mut spool),
         Container::Plain | Container::Zip => spool.write_all(buf).map(|()| 0),
     };
-    match copied {
-        Ok(_) => spool.finish(),
-        // A stream that ends early or goes bad (an interrupted download) still holds
-        // every byte before that point: they are read, and the input is marked cut. A cap
-        // is never lifted.
-        Err(e) if !spool.refused && spool.len > 0 => {
-            let mut s = spool.finish()?;
-            s.cut = Some(format!(
-                "the {} stream ends early ({e}) after {} bytes",
-                container.name(),
-                s.bytes().len()
-            ));
-            Ok(s)
-        }
-        Err(e) => Err(e),
-    }
+    spool.finish_after(copied, &format!("the {} stream", container.name()))
 }
 
 /// Where decompressed bytes go: memory up to [`SPILL_BYTES`], then an unlinked temporary
@@ -380,6 +355,25 @@ impl Spool {
         }
     }
 
+    /// [`Spool::finish`] after a copy into it: a stream that ends early or goes bad (an
+    /// interrupted download, a cut archive member) still holds every byte before that
+    /// point, so they are kept and the source is marked cut (`what` names the stream in
+    /// the note). The spool's own failures (a cap, its temporary file) stay errors.
+    fn finish_after(self, copied: io::Result<u64>, what: &str) -> io::Result<Source> {
+        match copied {
+            Ok(_) => self.finish(),
+            Err(e) if !self.refused && self.len > 0 => {
+                let mut s = self.finish()?;
+                s.cut = Some(format!(
+                    "{what} ends early ({e}) after {} bytes",
+                    s.bytes().len()
+                ));
+                Ok(s)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     fn finish(self) -> io::Result<Source> {
         match self.file {
             None => Ok(Source::owned(self.mem)),
@@ -394,22 +388,17 @@ impl Spool {
 impl Write for Spool {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let len = self.len + buf.len() as u64;
-        if len > self.max_bytes && self.raw {
-            self.refused = true;
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "the stream is longer than {} bytes (the size cap, --max-decompressed-mb)",
-                    self.max_bytes
-                ),
-            ));
-        }
         if len > self.max_bytes {
             self.refused = true;
+            let what = if self.raw {
+                "the stream is longer than"
+            } else {
+                "decompresses to more than"
+            };
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
-                    "decompresses to more than {} bytes (the size cap, --max-decompressed-mb)",
+                    "{what} {} bytes (the size cap, --max-decompressed-mb)",
                     self.max_bytes
                 ),
             ));

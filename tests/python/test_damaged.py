@@ -252,6 +252,12 @@ def test_deep_members_and_huge_numbers_keep_the_entry(corpus, tmp_path):
     for _ in range(300):
         deep = {"n": deep}
     entries[1]["_deep"] = deep
+    # and inside a JSON body, under a name no rule knows
+    body = {"note": "bodyDeepCanary-5e1b7a93c20f44"}
+    for _ in range(300):
+        body = [body]
+    entries[2]["response"]["content"] = {"size": 1, "mimeType": "application/json",
+                                         "text": json.dumps(body)}
     text = json.dumps(doc)
     # a number no f64 holds, written as a producer with arbitrary precision would
     text = text.replace('"time": ', '"time": 1e400, "_t": ', 1)
@@ -268,6 +274,7 @@ def test_deep_members_and_huge_numbers_keep_the_entry(corpus, tmp_path):
     got = json.loads(clean.read_text())
     assert len(got["log"]["entries"]) == len(entries)
     assert secret not in clean.read_text()
+    assert "bodyDeepCanary" not in clean.read_text()
     again = tmp_path / "again.har"
     run_harx("sanitize", clean, "-o", again)
     assert again.read_bytes() == clean.read_bytes()
