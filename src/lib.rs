@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod analyze;
-pub mod cli;
 pub mod error;
 pub mod har;
 pub mod ingest;

@@ -1,6 +1,11 @@
 //! The `harx` binary: parse arguments, run, map the outcome to an exit code.
 
 use clap::Parser;
+
+mod cli;
+
+// The command-line front end names the library's modules as `crate::…`.
+use harx::{analyze, error, ingest, parse, pipeline, sanitize, sink, source, synth, validate};
 use std::process::ExitCode;
 
 // The sanitizer and the parsers allocate and free many short-lived buffers (unescaped
@@ -19,8 +24,8 @@ fn main() -> ExitCode {
         eprintln!("harx: interrupted; partial outputs removed");
         std::process::exit(130);
     });
-    let cli = harx::cli::Cli::parse();
-    match harx::cli::run(cli) {
+    let cli = cli::Cli::parse();
+    match cli::run(cli) {
         Ok(status) => ExitCode::from(status.code()),
         Err(err) => {
             for cause in err.chain() {
@@ -40,7 +45,7 @@ fn main() -> ExitCode {
                 }
             }
             eprintln!("harx: error: {msg}");
-            ExitCode::from(harx::cli::ExitStatus::Failure.code())
+            ExitCode::from(cli::ExitStatus::Failure.code())
         }
     }
 }

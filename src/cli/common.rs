@@ -229,11 +229,6 @@ impl Style {
         self.wrap("31", s)
     }
 
-    /// Yellow (warnings).
-    pub fn yellow(self, s: &str) -> String {
-        self.wrap("33", s)
-    }
-
     /// Dim.
     pub fn dim(self, s: &str) -> String {
         self.wrap("2", s)
@@ -282,11 +277,6 @@ impl Table {
     /// Adds a row whose cells may carry a style.
     pub fn styled_row(&mut self, cells: Vec<Cell>) {
         self.rows.push(cells);
-    }
-
-    /// Whether there are no rows.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
     }
 
     /// Renders the table, one line per row, two spaces between columns.
