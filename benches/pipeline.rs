@@ -110,9 +110,8 @@ fn benches(c: &mut Criterion) {
                 let mut sink =
                     harx::sink::parquet::ParquetSink::create(&dir.path().join("b.parquet"))
                         .expect("sink");
-                sink.write(&batch).expect("write");
-                Box::new(sink)
-                    .finish(&harx::sink::RunMeta::default())
+                let _continue = sink.write(&batch).expect("write");
+                sink.finish(&harx::sink::RunMeta::default())
                     .expect("finish");
             });
         });

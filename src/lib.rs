@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod analyze;
+pub mod engine;
 pub mod error;
 pub mod har;
 pub mod ingest;

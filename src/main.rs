@@ -5,7 +5,9 @@ use clap::Parser;
 mod cli;
 
 // The command-line front end names the library's modules as `crate::…`.
-use harx::{analyze, error, ingest, parse, pipeline, sanitize, sink, source, synth, validate};
+use harx::{
+    analyze, engine, error, ingest, parse, pipeline, sanitize, sink, source, synth, validate,
+};
 use std::process::ExitCode;
 
 // The sanitizer and the parsers allocate and free many short-lived buffers (unescaped

@@ -4,8 +4,8 @@
 
 use crate::error::{Error, Result, line_col};
 use crate::parse::{EntryFault, EntryParser, FileInput, ParseConfig};
-use crate::sink::Sink;
 use crate::sink::schema::{EntryBatchBuilder, FileContext};
+use crate::sink::{Flow, Sink};
 use crate::source::{Source, bom_len};
 use crate::split::{self, EntrySpan, LongString, SplitStop};
 use arrow_array::RecordBatch;
@@ -113,6 +113,9 @@ pub struct FileReport {
     pub pages: usize,
     /// The pages themselves, in file order.
     pub page_list: Vec<PageInfo>,
+    /// The sink asked for no more rows ([`Flow::Stop`]): reading ended early, by request
+    /// (not counted as incomplete).
+    pub stopped: bool,
 }
 
 /// One page of `log.pages`.
@@ -385,7 +388,12 @@ impl Pipeline {
                 path: label.clone(),
                 source,
             })?;
-            reports.push(self.run_source(&source, &label, sink, progress)?);
+            let report = self.run_source(&source, &label, sink, progress)?;
+            let stopped = report.stopped;
+            reports.push(report);
+            if stopped {
+                break;
+            }
         }
         Ok(reports)
     }
@@ -396,6 +404,11 @@ impl Pipeline {
             bodies: self.config.parse.bodies,
             password: self.config.saz_password.clone(),
         }
+    }
+
+    /// The settings this pipeline runs with.
+    pub fn config(&self) -> &PipelineConfig {
+        &self.config
     }
 
     /// How entries are parsed (and redacted).
@@ -599,16 +612,19 @@ impl Pipeline {
                             message: format!("building rows: {e}"),
                         }
                     })? {
+                        if report.stopped {
+                            continue;
+                        }
                         report.entries += batch.num_rows();
+                        let mut batch = batch;
                         if config.parse.sanitize {
                             // Later occurrences of secrets found in this or earlier entries.
                             propagator.add(out.found);
                             if let Some(b) = propagator.apply(&batch)? {
-                                sink.write(&b)?;
-                                continue;
+                                batch = b;
                             }
                         }
-                        sink.write(&batch)?;
+                        report.stopped = sink.write(&batch)? == Flow::Stop;
                     }
                 }
                 let lost_tail = match (resume, stop) {
@@ -667,7 +683,7 @@ impl Pipeline {
                         message: fault.message,
                     });
                 }
-                if nothing_after {
+                if nothing_after || report.stopped {
                     source.release(released, window_end);
                     break 'docs;
                 }

@@ -9,56 +9,43 @@ pub mod report;
 pub mod stats;
 pub mod summary;
 
+use crate::engine::{Engine, Input, Observer, RunReport};
 use crate::error::Result;
-use crate::pipeline::{FileReport, Pipeline};
-use crate::sink::{RunMeta, Sink};
+use crate::sink::{Flow, RunMeta, Sink};
 use arrow_array::RecordBatch;
 use std::path::PathBuf;
 
 /// A sink that hands each batch to a closure.
 struct Callback<'a> {
-    f: &'a mut dyn FnMut(&RecordBatch),
+    f: &'a mut dyn FnMut(&RecordBatch) -> Flow,
 }
 
 impl Sink for Callback<'_> {
-    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        (self.f)(batch);
-        Ok(())
+    fn write(&mut self, batch: &RecordBatch) -> Result<Flow> {
+        Ok((self.f)(batch))
     }
 
-    fn finish(self: Box<Self>, _meta: &RunMeta) -> Result<()> {
+    fn finish(&mut self, _meta: &RunMeta) -> Result<()> {
         Ok(())
     }
 }
 
-/// Streams every input through `pipeline`, calling `f` with each batch in entry order.
-/// An input that cannot be read or is not a HAR is returned as an error with the others'
-/// reports left out only when it is the sole input; otherwise it is reported on stderr
-/// and counted in the second value.
+/// Streams every input through `engine`, calling `f` with each batch in entry order
+/// until it returns [`Flow::Stop`]. An input that cannot be read or is not a HAR is an
+/// error when it is the sole input; among several it is told to `observer` and listed in
+/// the report's `failed`.
 ///
 /// # Errors
-/// The first fatal error when there is one input, or an entry error with `--on-error fail`.
+/// The fatal error of a sole input, or an entry error with `--on-error fail`.
 pub fn scan(
-    pipeline: &Pipeline,
+    engine: &Engine,
     inputs: &[PathBuf],
-    f: &mut dyn FnMut(&RecordBatch),
-) -> Result<(Vec<FileReport>, usize)> {
-    let mut reports = Vec::new();
-    let mut failed = 0;
-    for input in inputs {
-        let mut sink = Callback { f: &mut *f };
-        match pipeline.run_path(input, &mut sink, &mut |_, _| {}) {
-            Ok(r) => reports.extend(r),
-            Err(e @ (crate::error::Error::Read { .. } | crate::error::Error::NotHar { .. }))
-                if inputs.len() > 1 =>
-            {
-                eprintln!("harx: error: {e}");
-                failed += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((reports, failed))
+    observer: &mut dyn Observer,
+    f: &mut dyn FnMut(&RecordBatch) -> Flow,
+) -> Result<RunReport> {
+    let mut sink = Callback { f };
+    let inputs = inputs.iter().cloned().map(Input::Path).collect();
+    engine.run(inputs, &mut sink, observer)
 }
 
 /// Formats microseconds since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`.

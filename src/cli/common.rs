@@ -1,8 +1,9 @@
 //! Options and helpers shared by the subcommands that read HARs.
 
 use crate::analyze::summary::FileInfo;
+use crate::engine::{Engine, Observer};
 use crate::parse::ParseConfig;
-use crate::pipeline::{FileReport, OnError, Pipeline, PipelineConfig};
+use crate::pipeline::{FileReport, OnError, PipelineConfig};
 use anyhow::Context;
 use clap::Args;
 use std::io::IsTerminal;
@@ -48,7 +49,7 @@ impl ReadArgs {
     ///
     /// # Errors
     /// When the worker pool cannot start.
-    pub fn pipeline(&self, bodies: bool) -> anyhow::Result<Pipeline> {
+    pub fn pipeline(&self, bodies: bool) -> anyhow::Result<Engine> {
         self.pipeline_with(bodies, true)
     }
 
@@ -57,7 +58,7 @@ impl ReadArgs {
     ///
     /// # Errors
     /// When the worker pool cannot start.
-    pub fn pipeline_with(&self, bodies: bool, sanitize_bodies: bool) -> anyhow::Result<Pipeline> {
+    pub fn pipeline_with(&self, bodies: bool, sanitize_bodies: bool) -> anyhow::Result<Engine> {
         self.pipeline_config(bodies, sanitize_bodies, crate::source::Limits::default())
     }
 
@@ -69,7 +70,7 @@ impl ReadArgs {
         &self,
         bodies: bool,
         limits: crate::source::Limits,
-    ) -> anyhow::Result<Pipeline> {
+    ) -> anyhow::Result<Engine> {
         self.pipeline_config(bodies, true, limits)
     }
 
@@ -95,7 +96,7 @@ impl ReadArgs {
         bodies: bool,
         sanitize_bodies: bool,
         limits: crate::source::Limits,
-    ) -> anyhow::Result<Pipeline> {
+    ) -> anyhow::Result<Engine> {
         let mut parse = ParseConfig {
             bodies,
             sanitize_bodies,
@@ -118,7 +119,18 @@ impl ReadArgs {
             saz_password: self.saz.saz_password.clone(),
             ..PipelineConfig::default()
         };
-        Pipeline::new(config).context("starting worker threads")
+        Engine::new(config).context("starting worker threads")
+    }
+}
+
+/// The observer of the commands that read HARs: an input that cannot be read, among
+/// several, is said on stderr (the others are read).
+#[derive(Debug, Default)]
+pub struct Stderr;
+
+impl Observer for Stderr {
+    fn input_failed(&mut self, _input: &std::path::Path, error: &crate::error::Error) {
+        eprintln!("harx: error: {error}");
     }
 }
 

@@ -1,10 +1,12 @@
 //! `harx diff`: what differs between a working capture and a failing one.
 
 use super::ExitStatus;
+use super::common::Stderr;
 use super::common::{ReadArgs, Style, Table, color_stdout, cut, warn_incomplete};
 use crate::analyze::diff::{Capture, Diff, Thresholds, diff};
 use crate::analyze::record::{Headers, Want, records};
 use crate::analyze::scan;
+use crate::sink::Flow;
 use clap::{Args, ValueEnum};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -45,7 +47,7 @@ pub struct DiffArgs {
 }
 
 fn capture(
-    pipeline: &crate::pipeline::Pipeline,
+    pipeline: &crate::engine::Engine,
     path: &PathBuf,
     bodies: bool,
 ) -> anyhow::Result<(Capture, bool)> {
@@ -54,11 +56,18 @@ fn capture(
         headers: Headers::None,
         bodies,
     };
-    let (reports, _) = scan(pipeline, std::slice::from_ref(path), &mut |batch| {
-        for r in records(batch, want) {
-            c.add(&r);
-        }
-    })?;
+    let run = scan(
+        pipeline,
+        std::slice::from_ref(path),
+        &mut Stderr,
+        &mut |batch| {
+            for r in records(batch, want) {
+                c.add(&r);
+            }
+            Flow::Continue
+        },
+    )?;
+    let reports = run.documents;
     warn_incomplete(&reports);
     if c.bodies_dropped > 0 {
         eprintln!(

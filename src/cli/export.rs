@@ -1,11 +1,12 @@
 //! `harx export`: HAR entries to Parquet, NDJSON or CSV.
 
 use super::ExitStatus;
+use crate::engine::{Engine, Input, Observer};
 use crate::parse::ParseConfig;
-use crate::pipeline::{FileReport, OnError, Pipeline, PipelineConfig};
+use crate::pipeline::{FileReport, OnError, PipelineConfig};
+use crate::sink::Sink;
 use crate::sink::parquet::ParquetSink;
 use crate::sink::text::{TextFormat, TextSink};
-use crate::sink::{RunMeta, Sink};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -114,7 +115,6 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
         rules,
         ..ParseConfig::default()
     };
-    let rules_sha256 = (!args.no_sanitize).then(|| parse.rules().sha256.clone());
     if !args.tracking_headers.is_empty() {
         parse.tracking_headers = args
             .tracking_headers
@@ -135,7 +135,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
     };
     let inputs: Vec<&std::path::Path> = args.inputs.iter().map(PathBuf::as_path).collect();
     super::common::check_outputs(&inputs, &[args.output.as_path()])?;
-    let pipeline = Pipeline::new(config).context("starting worker threads")?;
+    let engine = Engine::new(config).context("starting worker threads")?;
     let mut sink: Box<dyn Sink> = match format {
         Format::Parquet => {
             anyhow::ensure!(
@@ -148,54 +148,19 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
         Format::Csv => Box::new(TextSink::create(&args.output, TextFormat::Csv)?),
     };
     let started = Instant::now();
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let mut reports: Vec<FileReport> = Vec::new();
-    let mut failed = 0usize;
-    let total_files = args.inputs.len();
-    for (i, input) in args.inputs.iter().enumerate() {
-        let t0 = Instant::now();
-        let mut progress = |done: u64, total: u64| {
-            if show_progress {
-                let pct = (done * 100).checked_div(total).unwrap_or(100);
-                let mbps = mb_per_s(done, t0.elapsed().as_secs_f64());
-                eprint!(
-                    "\r\x1b[2K[{}/{total_files}] {} {pct:>3}% {mbps:.0} MB/s",
-                    i + 1,
-                    input.display()
-                );
-                let _ = std::io::stderr().flush();
-            }
-        };
-        let result = pipeline.run_path(input, sink.as_mut(), &mut progress);
-        if show_progress {
-            eprint!("\r\x1b[2K");
-        }
-        match result {
-            Ok(rs) => {
-                for r in rs {
-                    super::common::report_file(&r, args.quiet, "exported");
-                    reports.push(r);
-                }
-            }
-            Err(e @ (crate::error::Error::Read { .. } | crate::error::Error::NotHar { .. }))
-                if total_files > 1 =>
-            {
-                // One bad input among many: report it and go on with the others.
-                eprintln!("harx: error: {e}");
-                failed += 1;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let meta = RunMeta {
-        sources: reports
-            .iter()
-            .map(|r| (r.path.display().to_string(), r.bytes, r.sha256.clone()))
-            .collect(),
-        sanitized: !args.no_sanitize,
-        rules_sha256,
+    let mut observer = Progress {
+        show: !args.quiet && std::io::stderr().is_terminal(),
+        quiet: args.quiet,
+        total_files: args.inputs.len(),
+        file: 0,
+        current: PathBuf::new(),
+        t0: Instant::now(),
     };
-    sink.finish(&meta)?;
+    let inputs = args.inputs.iter().cloned().map(Input::Path).collect();
+    let run = engine.run(inputs, sink.as_mut(), &mut observer);
+    observer.clear();
+    let run = run?;
+    let (reports, failed) = (run.documents, run.failed.len());
     let entries: usize = reports.iter().map(|r| r.entries).sum();
     let skipped: usize = reports.iter().map(|r| r.skipped.len()).sum();
     let bytes: u64 = reports.iter().map(|r| r.bytes).sum();
@@ -216,6 +181,57 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
         );
     }
     Ok(super::common::exit_status(&reports, failed))
+}
+
+/// What `export` shows while it runs: a progress line on a terminal, and each input's
+/// skipped entries and truncation.
+struct Progress {
+    show: bool,
+    quiet: bool,
+    total_files: usize,
+    file: usize,
+    current: PathBuf,
+    t0: Instant,
+}
+
+impl Progress {
+    fn clear(&self) {
+        if self.show {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+impl Observer for Progress {
+    fn progress(&mut self, input: &std::path::Path, done: u64, total: u64) {
+        if !self.show {
+            return;
+        }
+        if input != self.current {
+            self.current = input.to_path_buf();
+            self.file += 1;
+            self.t0 = Instant::now();
+        }
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
+        let mbps = mb_per_s(done, self.t0.elapsed().as_secs_f64());
+        eprint!(
+            "\r\x1b[2K[{}/{}] {} {pct:>3}% {mbps:.0} MB/s",
+            self.file,
+            self.total_files,
+            input.display()
+        );
+        let _ = std::io::stderr().flush();
+    }
+
+    fn document(&mut self, report: &FileReport) {
+        self.clear();
+        super::common::report_file(report, self.quiet, "exported");
+    }
+
+    fn input_failed(&mut self, _input: &std::path::Path, error: &crate::error::Error) {
+        self.clear();
+        eprintln!("harx: error: {error}");
+    }
 }
 
 fn mb_per_s(bytes: u64, secs: f64) -> f64 {

@@ -2,10 +2,12 @@
 //! phase), as a table or NDJSON.
 
 use super::ExitStatus;
+use super::common::Stderr;
 use super::common::{ReadArgs, Style, Table, color_stdout, cut, warn_incomplete};
 use crate::analyze::record::{PHASES, Record, Want, records};
 use crate::analyze::summary::PhaseBreakdown;
 use crate::analyze::{ms, scan, utc};
+use crate::sink::Flow;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -252,9 +254,9 @@ pub fn run(args: &FindArgs) -> anyhow::Result<ExitStatus> {
     let mut out = std::io::stdout().lock();
     let mut write_err: Option<std::io::Error> = None;
     let mut count = 0usize;
-    let (reports, failed) = scan(&pipeline, &args.inputs, &mut |batch| {
+    let run = scan(&pipeline, &args.inputs, &mut Stderr, &mut |batch| {
         if count >= limit || write_err.is_some() {
-            return;
+            return Flow::Stop;
         }
         for r in records(batch, Want::default()) {
             if count >= limit {
@@ -287,14 +289,20 @@ pub fn run(args: &FindArgs) -> anyhow::Result<ExitStatus> {
                         ndjson.push('\n');
                         if let Err(e) = out.write_all(ndjson.as_bytes()) {
                             write_err = Some(e);
-                            return;
+                            return Flow::Stop;
                         }
                     }
                 }
                 FindFormat::Table => found.push(r),
             }
         }
+        if count >= limit {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
     })?;
+    let (reports, failed) = (run.documents, run.failed.len());
     if let Some(e) = write_err {
         return Err(e.into());
     }

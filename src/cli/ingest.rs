@@ -99,7 +99,7 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitStatus> {
     };
     let pipeline = args.read.pipeline_with_limits(false, limits)?;
     let started = std::time::Instant::now();
-    let report = ingest(&pipeline, &cfg, &args.inputs)
+    let report = ingest(pipeline.pipeline(), &cfg, &args.inputs)
         .with_context(|| format!("ingesting into {}", args.dataset))?;
     let rec = report.recovery;
     if rec.completed + rec.undone + rec.temp_files > 0 && !args.quiet {

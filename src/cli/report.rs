@@ -2,12 +2,14 @@
 //! TTFB) of HARs, or a fleet report (TTFB and failure trends per tenant) of a dataset.
 
 use super::ExitStatus;
+use super::common::Stderr;
 use super::common::{ReadArgs, file_info, warn_incomplete};
 use crate::analyze::record::{Headers, Want, records};
 use crate::analyze::report::{HarReport, Histogram, fleet_html};
 use crate::analyze::scan;
 use crate::analyze::stats::{Stats, dataset_files, read_parquet};
 use crate::sink::AtomicFile;
+use crate::sink::Flow;
 use anyhow::Context;
 use clap::Args;
 use std::io::Write;
@@ -64,11 +66,13 @@ fn har(args: &ReportArgs) -> anyhow::Result<(String, ExitStatus)> {
         headers: Headers::All,
         bodies: false,
     };
-    let (reports, failed) = scan(&pipeline, &args.inputs, &mut |batch| {
+    let run = scan(&pipeline, &args.inputs, &mut Stderr, &mut |batch| {
         for r in records(batch, want) {
             rep.add(&r);
         }
+        Flow::Continue
     })?;
+    let (reports, failed) = (run.documents, run.failed.len());
     warn_incomplete(&reports);
     if rep.waterfall_omitted > 0 {
         eprintln!(

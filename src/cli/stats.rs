@@ -5,6 +5,7 @@ use super::ExitStatus;
 use super::common::{ReadArgs, Style, Table, color_stdout, warn_incomplete};
 use crate::analyze::scan;
 use crate::analyze::stats::{GroupStats, Stats, dataset_files, read_parquet};
+use crate::sink::Flow;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use std::io::Write;
@@ -81,13 +82,14 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<ExitStatus> {
     if !hars.is_empty() {
         let pipeline = args.read.pipeline(false)?;
         let mut err = None;
-        let (reports, failed) = scan(&pipeline, &hars, &mut |b| {
-            if err.is_none()
-                && let Err(e) = stats.add(b, &[])
-            {
+        let run = scan(&pipeline, &hars, &mut super::common::Stderr, &mut |b| {
+            if let Err(e) = stats.add(b, &[]) {
                 err = Some(e);
+                return Flow::Stop;
             }
+            Flow::Continue
         })?;
+        let (reports, failed) = (run.documents, run.failed.len());
         if let Some(e) = err {
             return Err(e.into());
         }

@@ -2,10 +2,12 @@
 //! percentiles of one or more HARs, as a terminal report, JSON or a Markdown brief.
 
 use super::ExitStatus;
+use super::common::Stderr;
 use super::common::{ReadArgs, Style, Table, color_stdout, cut, file_info, warn_incomplete};
 use crate::analyze::record::{Headers, Want, records};
 use crate::analyze::summary::{Percentiles, SUMMARY_HEADERS, Summarizer, Summary};
 use crate::analyze::{ms, scan};
+use crate::sink::Flow;
 use clap::{Args, ValueEnum};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -50,11 +52,13 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitStatus> {
         headers: Headers::Only(SUMMARY_HEADERS),
         bodies: false,
     };
-    let (reports, failed) = scan(&pipeline, &args.inputs, &mut |batch| {
+    let run = scan(&pipeline, &args.inputs, &mut Stderr, &mut |batch| {
         for r in records(batch, want) {
             s.add(&r);
         }
+        Flow::Continue
     })?;
+    let (reports, failed) = (run.documents, run.failed.len());
     warn_incomplete(&reports);
     let summary = s.finish(reports.iter().map(file_info).collect());
     let text = match args.format {

@@ -11,7 +11,7 @@ pub mod tables;
 
 use crate::error::{Error, Result};
 use crate::pipeline::{FileReport, Pipeline};
-use crate::sink::{RunMeta, Sink};
+use crate::sink::{Flow, RunMeta, Sink};
 use crate::source::inputs::{self, Found};
 use crate::source::{Container, Limits, Source};
 use arrow_array::RecordBatch;
@@ -671,7 +671,7 @@ struct Routing<'a, 'w> {
 }
 
 impl Sink for Routing<'_, '_> {
-    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+    fn write(&mut self, batch: &RecordBatch) -> Result<Flow> {
         for (dir, part) in partition::route(
             batch,
             self.keys,
@@ -681,10 +681,10 @@ impl Sink for Routing<'_, '_> {
         )? {
             self.writers.write(&dir, &part, &self.source)?;
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
 
-    fn finish(self: Box<Self>, _meta: &RunMeta) -> Result<()> {
+    fn finish(&mut self, _meta: &RunMeta) -> Result<()> {
         Ok(())
     }
 }

@@ -315,7 +315,7 @@ impl<'a> EntryWriters<'a> {
             part.sources.push(source.clone());
         }
         part.rows += batch.num_rows() as u64;
-        crate::sink::Sink::write(&mut part.sink, batch)?;
+        let _always_continue = crate::sink::Sink::write(&mut part.sink, batch)?;
         // Many partitions open at once share the memory budget: each flushes its rows as
         // a (smaller) row group when it holds more than its share.
         let share = (self.memory_budget / open_count.max(1)).max(1 << 20);

@@ -22,19 +22,41 @@ pub struct RunMeta {
     pub rules_sha256: Option<String>,
 }
 
-/// A consumer of entry batches.
+/// What a sink asks of the run after a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Flow {
+    /// Go on.
+    Continue,
+    /// Enough rows: stop reading (the run ends after the window in flight, without
+    /// parsing the rest of the input).
+    Stop,
+}
+
+/// A consumer of entry batches: `begin` once with the schema, `write` per batch (in entry
+/// order), `finish` once at the end.
 pub trait Sink {
-    /// Receives one batch of rows.
+    /// Called once before the first batch, with the schema every batch has.
+    ///
+    /// # Errors
+    /// When the output cannot be started.
+    fn begin(&mut self, schema: &arrow_schema::SchemaRef) -> Result<()> {
+        let _ = schema;
+        Ok(())
+    }
+
+    /// Receives one batch of rows; [`Flow::Stop`] ends the run early.
     ///
     /// # Errors
     /// When the output cannot be written.
-    fn write(&mut self, batch: &RecordBatch) -> Result<()>;
+    fn write(&mut self, batch: &RecordBatch) -> Result<Flow>;
 
-    /// Completes the output and moves it into place.
+    /// Completes the output (a file sink moves it into place). Called once; a sink that is
+    /// dropped without it leaves no output behind.
     ///
     /// # Errors
     /// When the output cannot be completed.
-    fn finish(self: Box<Self>, meta: &RunMeta) -> Result<()>;
+    fn finish(&mut self, meta: &RunMeta) -> Result<()>;
 }
 
 /// Temporary output files that exist now, for [`remove_temporaries`].

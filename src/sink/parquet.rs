@@ -4,7 +4,7 @@
 //! the sources' SHA-256.
 
 use super::schema::{HIGH_CARDINALITY, SCHEMA_VERSION, column_index, entries_schema};
-use super::{AtomicFile, RunMeta, Sink};
+use super::{AtomicFile, Flow, RunMeta, Sink};
 use crate::error::{Error, Result};
 use arrow_array::{Array, RecordBatch, TimestampMicrosecondArray, UInt32Array};
 use parquet::arrow::ArrowWriter;
@@ -12,7 +12,8 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::{KeyValue, SortingColumn};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// Largest number of rows in one row group.
 pub const DEFAULT_ROW_GROUP_ROWS: usize = 128 * 1024;
@@ -23,8 +24,11 @@ pub const DEFAULT_ZSTD_LEVEL: i32 = 1;
 
 /// Writes the `entries` table to one Parquet file.
 pub struct ParquetSink {
-    out: AtomicFile,
-    writer: ArrowWriter<std::fs::File>,
+    /// The file being written, for a file sink (committed by `finish`).
+    out: Option<AtomicFile>,
+    /// What errors name.
+    label: PathBuf,
+    writer: ArrowWriter<Box<dyn Write + Send>>,
     pending: Vec<RecordBatch>,
     pending_rows: usize,
     pending_bytes: usize,
@@ -36,7 +40,7 @@ pub struct ParquetSink {
 impl std::fmt::Debug for ParquetSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ParquetSink")
-            .field("out", &self.out.path())
+            .field("out", &self.label)
             .finish_non_exhaustive()
     }
 }
@@ -86,13 +90,27 @@ impl ParquetSink {
     pub fn create(path: &Path) -> Result<Self> {
         let out = AtomicFile::create(path)?;
         let file = out.reopen()?;
-        let writer = ArrowWriter::try_new(file, entries_schema(), Some(writer_properties()))
-            .map_err(|source| Error::Parquet {
-                path: path.to_path_buf(),
+        let mut sink = Self::to_writer(Box::new(file), path)?;
+        sink.out = Some(out);
+        Ok(sink)
+    }
+
+    /// Writes the Parquet file to `w` (a socket, a buffer, an object-store upload);
+    /// `label` names it in errors. [`Sink::finish`] flushes `w` and leaves it to the
+    /// caller.
+    ///
+    /// # Errors
+    /// When the writer cannot be set up.
+    pub fn to_writer(w: Box<dyn Write + Send>, label: &Path) -> Result<Self> {
+        let writer = ArrowWriter::try_new(w, entries_schema(), Some(writer_properties())).map_err(
+            |source| Error::Parquet {
+                path: label.to_path_buf(),
                 source,
-            })?;
+            },
+        )?;
         Ok(Self {
-            out,
+            out: None,
+            label: label.to_path_buf(),
             writer,
             pending: Vec::new(),
             pending_rows: 0,
@@ -104,7 +122,7 @@ impl ParquetSink {
 
     fn perr(&self, source: parquet::errors::ParquetError) -> Error {
         Error::Parquet {
-            path: self.out.path().to_path_buf(),
+            path: self.label.clone(),
             source,
         }
     }
@@ -159,9 +177,9 @@ impl ParquetSink {
 }
 
 impl Sink for ParquetSink {
-    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+    fn write(&mut self, batch: &RecordBatch) -> Result<Flow> {
         if batch.num_rows() == 0 {
-            return Ok(());
+            return Ok(Flow::Continue);
         }
         self.pending_rows += batch.num_rows();
         self.pending_bytes += batch.get_array_memory_size();
@@ -171,11 +189,15 @@ impl Sink for ParquetSink {
         {
             self.flush_row_group()?;
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
 
-    fn finish(self: Box<Self>, meta: &RunMeta) -> Result<()> {
-        self.close(meta)?.commit()
+    fn finish(&mut self, meta: &RunMeta) -> Result<()> {
+        self.write_footer(meta)?;
+        match self.out.take() {
+            Some(out) => out.commit(),
+            None => Ok(()),
+        }
     }
 }
 
@@ -206,6 +228,15 @@ impl ParquetSink {
     /// # Errors
     /// When the output cannot be completed.
     pub fn close(mut self, meta: &RunMeta) -> Result<AtomicFile> {
+        self.write_footer(meta)?;
+        self.out.take().ok_or_else(|| Error::Write {
+            path: self.label.clone(),
+            source: std::io::Error::other("not a file sink"),
+        })
+    }
+
+    /// The last row group, the key-value metadata and the footer.
+    fn write_footer(&mut self, meta: &RunMeta) -> Result<()> {
         self.flush_row_group()?;
         let mut kv = vec![
             ("harx.version", env!("CARGO_PKG_VERSION").to_owned()),
@@ -255,10 +286,13 @@ impl ParquetSink {
             self.writer
                 .append_key_value_metadata(KeyValue::new(k.to_owned(), v));
         }
-        let path = self.out.path().to_path_buf();
+        self.writer.finish().map_err(|e| self.perr(e))?;
         self.writer
-            .close()
-            .map_err(|source| Error::Parquet { path, source })?;
-        Ok(self.out)
+            .inner_mut()
+            .flush()
+            .map_err(|source| Error::Write {
+                path: self.label.clone(),
+                source,
+            })
     }
 }

@@ -1,7 +1,7 @@
 //! NDJSON and CSV sinks: the same columns as Parquet, one line per entry. Timestamps are
 //! RFC 3339 UTC with microseconds; in CSV, header lists are JSON text.
 
-use super::{AtomicFile, RunMeta, Sink};
+use super::{AtomicFile, Flow, RunMeta, Sink};
 use crate::error::{Error, Result};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
@@ -227,6 +227,18 @@ impl TextSink {
         })
     }
 
+    /// Writes to `w` (`label` names it in errors); [`Sink::finish`] flushes it.
+    pub fn to_writer(w: Box<dyn Write + Send>, format: TextFormat, label: &str) -> Self {
+        Self {
+            format,
+            out: None,
+            w: BufWriter::with_capacity(1 << 20, w),
+            wrote_header: false,
+            line: String::new(),
+            display_path: label.to_owned(),
+        }
+    }
+
     fn werr(&self, source: std::io::Error) -> Error {
         Error::Write {
             path: self.display_path.clone().into(),
@@ -236,7 +248,7 @@ impl TextSink {
 }
 
 impl Sink for TextSink {
-    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+    fn write(&mut self, batch: &RecordBatch) -> Result<Flow> {
         let schema = batch.schema();
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         if self.format == TextFormat::Csv && !self.wrote_header {
@@ -275,10 +287,10 @@ impl Sink for TextSink {
             self.line = line;
             r.map_err(|e| self.werr(e))?;
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
 
-    fn finish(mut self: Box<Self>, _meta: &RunMeta) -> Result<()> {
+    fn finish(&mut self, _meta: &RunMeta) -> Result<()> {
         if self.format == TextFormat::Csv && !self.wrote_header {
             let header = super::schema::COLUMNS
                 .iter()

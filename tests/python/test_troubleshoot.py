@@ -208,6 +208,28 @@ def test_find_filters_match_oracle():
     assert find_indexes("--limit", "2") == [0, 1]
 
 
+def test_find_limit_stops_reading(tmp_path):
+    """`find --limit` ends the run once it has its matches: a damaged entry 20 MB further
+    on (past the first window) is never reached, so no warning and exit 0; without the
+    limit the same file warns and exits 3."""
+    pad = "x" * 10_000
+    good = ('{"startedDateTime":"2024-01-01T00:00:00Z","time":1,"request":{"method":"GET",'
+            '"url":"https://a.example/%d","headers":[],"comment":"%s"},"response":{"status":200,'
+            '"headers":[],"content":{"size":0}},"timings":{"wait":1,"receive":0}}')
+    entries = [good % (i, pad) for i in range(2000)]
+    entries.append(good.replace('"url":"', '"url":"bro"ken"') % (2000, pad))
+    entries.append(good % (2001, pad))
+    har = tmp_path / "long.har"
+    har.write_text('{"log":{"version":"1.2","entries":[%s]}}' % ",".join(entries))
+    p = run_harx("find", har, "--limit", "1", "--format", "ndjson", check=False)
+    assert p.returncode == 0, p.stderr
+    assert [json.loads(l)["entry_index"] for l in p.stdout.splitlines()] == [0]
+    assert "skipped" not in p.stderr, p.stderr
+    p = run_harx("find", har, "--format", "ndjson", check=False)
+    assert p.returncode == 3, p.stderr
+    assert "entry 2000" in p.stderr and len(p.stdout.splitlines()) == 2001
+
+
 def test_find_rejects_bad_filters():
     for bad in (["--phase", "latency>1s"], ["--slower-than", "soon"], ["--status", "abc"], ["--url", "("]):
         p = run_harx("find", B, *bad, check=False)

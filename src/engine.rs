@@ -1,0 +1,487 @@
+//! The engine: the library's front door, shared by the CLI, the Python module and the
+//! service. An [`Engine`] owns the worker pool and the per-worker parse scratch and is
+//! meant to be built once and shared (it is `Send + Sync`); each call reads [`Input`]s
+//! through one streaming core into a [`Sink`] (push) or an [`EntryReader`] (pull, an
+//! Arrow `RecordBatchReader` with bounded buffering). The library prints nothing: what a
+//! front end shows comes from the [`Observer`] and the [`RunReport`].
+
+use crate::error::{Error, Result};
+use crate::pipeline::{FileReport, Pipeline};
+use crate::sink::{Flow, RunMeta, Sink};
+use arrow_array::{RecordBatch, RecordBatchReader};
+use arrow_schema::{ArrowError, SchemaRef};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc;
+
+pub use crate::pipeline::{OnError, PageInfo, PipelineConfig as Options, SkippedEntry};
+
+/// One input: a file (plain, compressed, a zip archive, a Fiddler `.saz`; `-` is standard
+/// input), bytes in memory, or a stream read once.
+pub enum Input {
+    /// A path on the local file system.
+    Path(PathBuf),
+    /// Bytes already in memory (plain or compressed HAR), named `name` in rows and errors.
+    Bytes {
+        /// What rows (`source_file`) and errors call it.
+        name: String,
+        /// The bytes.
+        bytes: Vec<u8>,
+    },
+    /// A stream (a socket, a pipe, an upload) read once into a bounded spool.
+    Reader {
+        /// What rows and errors call it.
+        name: String,
+        /// The stream.
+        reader: Box<dyn Read + Send>,
+    },
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Path(p) => f.debug_tuple("Path").field(p).finish(),
+            Self::Bytes { name, bytes } => f
+                .debug_struct("Bytes")
+                .field("name", name)
+                .field("len", &bytes.len())
+                .finish(),
+            Self::Reader { name, .. } => f.debug_struct("Reader").field("name", name).finish(),
+        }
+    }
+}
+
+impl Input {
+    /// A path input.
+    pub fn path(p: impl Into<PathBuf>) -> Self {
+        Self::Path(p.into())
+    }
+
+    /// What rows and messages call this input.
+    pub fn name(&self) -> PathBuf {
+        match self {
+            Self::Path(p) => p.clone(),
+            Self::Bytes { name, .. } | Self::Reader { name, .. } => PathBuf::from(name),
+        }
+    }
+}
+
+impl From<PathBuf> for Input {
+    fn from(p: PathBuf) -> Self {
+        Self::Path(p)
+    }
+}
+
+impl From<&Path> for Input {
+    fn from(p: &Path) -> Self {
+        Self::Path(p.to_path_buf())
+    }
+}
+
+/// What a front end hears while a run goes on. Every method has a default that does
+/// nothing.
+pub trait Observer {
+    /// Bytes of `input` read so far, of `total`.
+    fn progress(&mut self, input: &Path, done: u64, total: u64) {
+        let _ = (input, done, total);
+    }
+
+    /// One HAR document was read (its skipped entries, truncation and counts are in it).
+    fn document(&mut self, report: &FileReport) {
+        let _ = report;
+    }
+
+    /// One input of several could not be read at all, or is not a HAR; the run goes on
+    /// with the others.
+    fn input_failed(&mut self, input: &Path, error: &Error) {
+        let _ = (input, error);
+    }
+}
+
+/// An [`Observer`] that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Quiet;
+
+impl Observer for Quiet {}
+
+/// What one run did.
+#[derive(Debug, Default)]
+pub struct RunReport {
+    /// One report per HAR document read (a zip archive holds several), in order.
+    pub documents: Vec<FileReport>,
+    /// Inputs that could not be read at all, or are not HARs (only when there were
+    /// several inputs: a run of one returns its error instead).
+    pub failed: Vec<(PathBuf, Error)>,
+    /// The sink stopped the run early ([`Flow::Stop`]).
+    pub stopped: bool,
+}
+
+impl RunReport {
+    /// Rows delivered.
+    pub fn entries(&self) -> usize {
+        self.documents.iter().map(|d| d.entries).sum()
+    }
+
+    /// Whether rows are missing: skipped entries, truncation, failed inputs.
+    pub fn incomplete(&self) -> bool {
+        !self.failed.is_empty() || self.documents.iter().any(FileReport::incomplete)
+    }
+
+    /// The metadata an output records for this run.
+    pub fn meta(&self, options: &Options) -> RunMeta {
+        RunMeta {
+            sources: self
+                .documents
+                .iter()
+                .map(|r| (r.path.display().to_string(), r.bytes, r.sha256.clone()))
+                .collect(),
+            sanitized: options.parse.sanitize,
+            rules_sha256: options
+                .parse
+                .sanitize
+                .then(|| options.parse.rules().sha256.clone()),
+        }
+    }
+}
+
+/// The streaming engine. Build once, share, call many times.
+#[derive(Debug)]
+pub struct Engine {
+    pipeline: Pipeline,
+}
+
+impl Engine {
+    /// An engine with `options` (threads, parse and redaction settings, limits).
+    ///
+    /// # Errors
+    /// When the worker pool cannot be started.
+    pub fn new(options: Options) -> Result<Self> {
+        let pipeline = Pipeline::new(options).map_err(|e| Error::Read {
+            path: PathBuf::from("<worker pool>"),
+            source: std::io::Error::other(e),
+        })?;
+        Ok(Self { pipeline })
+    }
+
+    /// The settings this engine runs with.
+    pub fn options(&self) -> &Options {
+        self.pipeline.config()
+    }
+
+    /// The pipeline under the engine (per-document calls, the worker pool).
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// The schema of every batch: the export schema.
+    pub fn schema() -> SchemaRef {
+        crate::sink::schema::entries_schema()
+    }
+
+    /// Reads `inputs` in order into `sink`: `begin`, every batch in entry order, and
+    /// `finish` with the run's metadata (also when the sink stopped early).
+    ///
+    /// # Errors
+    /// With one input, when it cannot be read or is not a HAR; with any number, on a sink
+    /// failure or a malformed entry under [`OnError::Fail`]. The sink is not finished
+    /// then (a file sink leaves nothing behind).
+    pub fn run(
+        &self,
+        inputs: Vec<Input>,
+        sink: &mut dyn Sink,
+        observer: &mut dyn Observer,
+    ) -> Result<RunReport> {
+        sink.begin(&Self::schema())?;
+        let report = self.run_unfinished(inputs, sink, observer)?;
+        sink.finish(&report.meta(self.options()))?;
+        Ok(report)
+    }
+
+    /// [`Engine::run`] without `begin` and `finish` (for a sink shared across runs).
+    ///
+    /// # Errors
+    /// As [`Engine::run`].
+    pub fn run_unfinished(
+        &self,
+        inputs: Vec<Input>,
+        sink: &mut dyn Sink,
+        observer: &mut dyn Observer,
+    ) -> Result<RunReport> {
+        let several = inputs.len() > 1;
+        let mut report = RunReport::default();
+        for input in inputs {
+            let name = input.name();
+            let result = self.run_input(input, &name, sink, observer);
+            match result {
+                Ok(docs) => {
+                    for d in docs {
+                        observer.document(&d);
+                        report.stopped |= d.stopped;
+                        report.documents.push(d);
+                    }
+                }
+                Err(e @ (Error::Read { .. } | Error::NotHar { .. })) if several => {
+                    observer.input_failed(&name, &e);
+                    report.failed.push((name, e));
+                }
+                Err(e) => return Err(e),
+            }
+            if report.stopped {
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    fn run_input(
+        &self,
+        input: Input,
+        name: &Path,
+        sink: &mut dyn Sink,
+        observer: &mut dyn Observer,
+    ) -> Result<Vec<FileReport>> {
+        let mut progress = |done: u64, total: u64| observer.progress(name, done, total);
+        let limits = &self.options().limits;
+        let read_err = |source| Error::Read {
+            path: name.to_path_buf(),
+            source,
+        };
+        match input {
+            Input::Path(p) => self.pipeline.run_path(&p, sink, &mut progress),
+            Input::Bytes { bytes, .. } => {
+                let len = bytes.len() as u64;
+                let source =
+                    crate::source::Source::from_bytes(bytes, len, limits).map_err(read_err)?;
+                let r = self
+                    .pipeline
+                    .run_source(&source, name, sink, &mut progress)?;
+                Ok(vec![r])
+            }
+            Input::Reader { mut reader, .. } => {
+                let source =
+                    crate::source::Source::from_stream(&mut reader, limits).map_err(read_err)?;
+                let r = self
+                    .pipeline
+                    .run_source(&source, name, sink, &mut progress)?;
+                Ok(vec![r])
+            }
+        }
+    }
+
+    /// A pull reader over `inputs`: the run goes on a thread of its own, at most
+    /// `buffered` batches ahead of the consumer (memory stays bounded whatever the input
+    /// size); dropping the reader stops the run.
+    pub fn read(self: &Arc<Self>, inputs: Vec<Input>, buffered: usize) -> EntryReader {
+        let (tx, rx) = mpsc::sync_channel(buffered.max(1));
+        let engine = Arc::clone(self);
+        let handle = std::thread::Builder::new()
+            .name("harx-reader".to_owned())
+            .spawn(move || {
+                let mut sink = Channel { tx };
+                engine.run(inputs, &mut sink, &mut Quiet)
+            });
+        EntryReader {
+            rx,
+            handle: handle.ok(),
+            done: None,
+        }
+    }
+}
+
+/// A sink that hands batches to an [`EntryReader`].
+struct Channel {
+    tx: mpsc::SyncSender<RecordBatch>,
+}
+
+impl Sink for Channel {
+    fn write(&mut self, batch: &RecordBatch) -> Result<Flow> {
+        // the reader was dropped: nobody wants more rows
+        Ok(match self.tx.send(batch.clone()) {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Stop,
+        })
+    }
+
+    fn finish(&mut self, _meta: &RunMeta) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Entry batches pulled from a run ([`Engine::read`]): an Arrow
+/// [`RecordBatchReader`], so it plugs into anything that reads Arrow streams. The run's
+/// error, if any, comes as the last item; [`EntryReader::finish`] gives its report.
+#[derive(Debug)]
+pub struct EntryReader {
+    rx: mpsc::Receiver<RecordBatch>,
+    handle: Option<std::thread::JoinHandle<Result<RunReport>>>,
+    done: Option<Result<RunReport>>,
+}
+
+impl EntryReader {
+    fn join(&mut self) -> Result<RunReport> {
+        match self.handle.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(Error::Read {
+                path: PathBuf::from("<reader>"),
+                source: std::io::Error::other("the reading thread panicked"),
+            }),
+            None => Err(Error::Read {
+                path: PathBuf::from("<reader>"),
+                source: std::io::Error::other("the reading thread could not start"),
+            }),
+        }
+    }
+
+    /// Stops reading (if rows remain) and returns what the run did.
+    ///
+    /// # Errors
+    /// The run's error, when it failed.
+    pub fn finish(mut self) -> Result<RunReport> {
+        if let Some(done) = self.done.take() {
+            return done;
+        }
+        // unblock the run: it stops at its next batch
+        let (_, dead) = mpsc::sync_channel(0);
+        drop(std::mem::replace(&mut self.rx, dead));
+        self.join()
+    }
+}
+
+impl Iterator for EntryReader {
+    type Item = std::result::Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Ok(b) = self.rx.recv() {
+            return Some(Ok(b));
+        }
+        if self.done.is_some() {
+            return None;
+        }
+        let r = self.join();
+        let item = match &r {
+            Ok(_) => None,
+            Err(e) => Some(Err(ArrowError::ExternalError(Box::new(
+                std::io::Error::other(e.to_string()),
+            )))),
+        };
+        self.done = Some(r);
+        item
+    }
+}
+
+impl RecordBatchReader for EntryReader {
+    fn schema(&self) -> SchemaRef {
+        Engine::schema()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn har(n: usize) -> Vec<u8> {
+        let entry = r#"{"startedDateTime":"2024-01-01T00:00:00Z","time":1,"request":{"method":"GET","url":"https://a.example/x","headers":[]},"response":{"status":200,"headers":[],"content":{"size":0}},"timings":{"wait":1,"receive":0}}"#;
+        let entries = vec![entry; n].join(",");
+        format!(r#"{{"log":{{"version":"1.2","entries":[{entries}]}}}}"#).into_bytes()
+    }
+
+    fn engine() -> Arc<Engine> {
+        Arc::new(
+            Engine::new(Options {
+                threads: 2,
+                ..Options::default()
+            })
+            .expect("engine"),
+        )
+    }
+
+    #[test]
+    fn pull_reader_yields_every_row_and_the_report() {
+        let e = engine();
+        let mut r = e.read(
+            vec![Input::Bytes {
+                name: "mem.har".into(),
+                bytes: har(5000),
+            }],
+            2,
+        );
+        let rows: usize = r.by_ref().map(|b| b.expect("batch").num_rows()).sum();
+        assert_eq!(rows, 5000);
+        let report = r.finish().expect("report");
+        assert_eq!(report.entries(), 5000);
+        assert!(!report.incomplete());
+    }
+
+    #[test]
+    fn dropping_the_reader_stops_the_run() {
+        let e = engine();
+        let mut r = e.read(
+            vec![Input::Bytes {
+                name: "mem.har".into(),
+                bytes: har(20_000),
+            }],
+            1,
+        );
+        let first = r.next().expect("a batch").expect("ok");
+        assert!(first.num_rows() > 0);
+        let report = r.finish().expect("report");
+        assert!(report.stopped);
+        assert!(report.entries() < 20_000, "{}", report.entries());
+    }
+
+    struct Limit(usize, usize);
+    impl Sink for Limit {
+        fn write(&mut self, b: &RecordBatch) -> Result<Flow> {
+            self.1 += b.num_rows();
+            Ok(if self.1 >= self.0 {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            })
+        }
+        fn finish(&mut self, _: &RunMeta) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_sink_stops_the_run_and_later_inputs_are_not_read() {
+        let e = engine();
+        let mut sink = Limit(1, 0);
+        let inputs = vec![
+            Input::Bytes {
+                name: "a.har".into(),
+                bytes: har(10),
+            },
+            Input::Bytes {
+                name: "b.har".into(),
+                bytes: har(10),
+            },
+        ];
+        let report = e.run(inputs, &mut sink, &mut Quiet).expect("run");
+        assert!(report.stopped);
+        assert_eq!(report.documents.len(), 1);
+    }
+
+    #[test]
+    fn one_bad_input_among_several_is_reported_and_the_others_read() {
+        let e = engine();
+        let mut sink = Limit(usize::MAX, 0);
+        let inputs = vec![
+            Input::Bytes {
+                name: "bad.har".into(),
+                bytes: b"not json".to_vec(),
+            },
+            Input::Reader {
+                name: "good.har".into(),
+                reader: Box::new(std::io::Cursor::new(har(3))),
+            },
+        ];
+        let report = e.run(inputs, &mut sink, &mut Quiet).expect("run");
+        assert_eq!(report.failed.len(), 1);
+        assert_eq!(report.failed[0].0, PathBuf::from("bad.har"));
+        assert_eq!(sink.1, 3);
+        assert!(report.incomplete());
+    }
+}
