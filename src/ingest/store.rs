@@ -57,7 +57,7 @@ pub enum Store {
         /// `s3://bucket/prefix` as given.
         url: String,
         /// The runtime that drives the store's futures.
-        rt: tokio::runtime::Runtime,
+        rt: Rt,
         /// Local directory where files are finished before upload.
         staging: tempfile::TempDir,
     },
@@ -73,7 +73,51 @@ fn other(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
 
+/// Drives the store's futures from synchronous code, also when that code is itself
+/// called from async code (a service's handler): blocking a runtime's worker in place
+/// panics, so there the future runs on a scoped thread of its own.
+#[derive(Debug)]
+pub struct Rt(tokio::runtime::Runtime);
+
+impl Rt {
+    fn block_on<F>(&self, f: F) -> F::Output
+    where
+        F: std::future::Future + Send,
+        F::Output: Send,
+    {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return self.0.block_on(f);
+        }
+        std::thread::scope(|s| {
+            s.spawn(|| self.0.block_on(f))
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        })
+    }
+}
+
 impl Store {
+    /// A dataset in any object store (S3, GCS, Azure, in memory, as configured by the
+    /// caller) under `prefix`; `url` is how messages name it.
+    ///
+    /// # Errors
+    /// When the runtime or the staging directory cannot be created.
+    pub fn remote(store: Arc<dyn ObjectStore>, prefix: &str, url: &str) -> io::Result<Self> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        clean_stale_staging();
+        Ok(Self::Remote {
+            store,
+            prefix: prefix.trim_matches('/').to_owned(),
+            url: url.trim_end_matches('/').to_owned(),
+            rt: Rt(rt),
+            staging: tempfile::Builder::new()
+                .prefix(&format!("{STAGING_PREFIX}{}-", std::process::id()))
+                .tempdir()?,
+        })
+    }
+
     /// Opens `target`: `s3://bucket/prefix` (endpoint, region and credentials from the
     /// usual `AWS_*` environment variables; an `http://` endpoint is allowed as given) or
     /// a local directory, created when missing.
@@ -104,21 +148,7 @@ impl Store {
                 builder = builder.with_region("us-east-1");
             }
             let store = builder.build().map_err(other)?;
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            return Ok(Self::Remote {
-                store: Arc::new(store),
-                prefix: prefix.trim_matches('/').to_owned(),
-                url: target.trim_end_matches('/').to_owned(),
-                rt,
-                staging: {
-                    clean_stale_staging();
-                    tempfile::Builder::new()
-                        .prefix(&format!("{STAGING_PREFIX}{}-", std::process::id()))
-                        .tempdir()?
-                },
-            });
+            return Self::remote(Arc::new(store), prefix, target);
         }
         if target.contains("://") {
             return Err(io::Error::new(
@@ -462,6 +492,35 @@ pub fn now_us() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The store as a service uses it: any `ObjectStore`, called from async code.
+    #[test]
+    fn a_remote_store_works_from_inside_an_async_caller() {
+        let mem: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
+        let store = Store::remote(Arc::clone(&mem), "lake/", "memory://lake").expect("store");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            store.write("_harx_manifest/a.json", b"{}").expect("write");
+            assert_eq!(
+                store.read("_harx_manifest/a.json").expect("read"),
+                Some(b"{}".to_vec())
+            );
+            assert_eq!(store.list("_harx_manifest").expect("list"), ["a.json"]);
+            let held = store.lock(false).expect("lock");
+            assert!(store.lock(false).is_err(), "a second writer is refused");
+            drop(held);
+            // the object is where the caller's store has it, under the prefix
+            let at = ObjectPath::from("lake/_harx_manifest/a.json");
+            assert!(mem.head(&at).await.is_ok());
+            let lock = ObjectPath::from("lake/_harx_manifest/lock");
+            assert!(mem.head(&lock).await.is_err(), "the lock is released");
+            store.delete("_harx_manifest/a.json").expect("delete");
+            assert_eq!(store.read("_harx_manifest/a.json").expect("read"), None);
+        });
+    }
 
     #[test]
     fn stale_staging_of_dead_runs_is_removed_and_live_runs_kept() {
