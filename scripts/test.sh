@@ -31,4 +31,4 @@ if [ -z "${HARX_S3_ENDPOINT:-}" ]; then
   trap 'scripts/s3-local.sh stop "${HARX_S3_PORT:-5055}"' EXIT
 fi
 export HARX_S3_ENDPOINT
-HARX_BIN="$PWD/target/debug/harx" python3 -m pytest -q tests/python
+HARX_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/harx" python3 -m pytest -q tests/python

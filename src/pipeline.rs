@@ -306,88 +306,44 @@ impl Pipeline {
         Ok(Self { config, pool })
     }
 
-    /// Exports one input into `sink`. `progress` is called after each window with the
-    /// bytes consumed so far.
+    /// Exports one input (a HAR, plain or compressed; `-` is standard input; a zip archive
+    /// such as Playwright's `.zip`, or HARs zipped together; a Fiddler `.saz`) into
+    /// `sink`: each HAR member of an archive in turn, named `archive.zip!member`. One
+    /// report per HAR document. `progress` is called after each window with the bytes
+    /// consumed so far.
     ///
     /// # Errors
     /// When the input cannot be read or is not a HAR, when the sink fails, or on a
-    /// malformed entry with [`OnError::Fail`].
-    pub fn run_file(
-        &self,
-        path: &Path,
-        sink: &mut dyn Sink,
-        progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<FileReport> {
-        let source =
-            Source::open_with(path, &self.config.limits).map_err(|source| Error::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        self.run_source(&source, path, sink, progress)
-    }
-
-    /// [`Pipeline::run_file`] for a path that may also be a zip archive (Playwright's
-    /// `.zip`, or HARs zipped together): each HAR member is read in turn into `sink`,
-    /// named `archive.zip!member`. One report per HAR document.
-    ///
-    /// # Errors
-    /// As [`Pipeline::run_file`]; for an archive, the first member that cannot be read.
+    /// malformed entry with [`OnError::Fail`]; for an archive, the first member that
+    /// cannot be read.
     pub fn run_path(
         &self,
         path: &Path,
         sink: &mut dyn Sink,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Vec<FileReport>> {
-        let read_err = |source: std::io::Error| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        };
-        let head = if path.as_os_str() == "-" {
-            Vec::new()
-        } else {
-            crate::source::inputs::head(path, 8).unwrap_or_default()
-        };
-        if crate::source::Container::sniff(&head) != crate::source::Container::Zip {
-            return self.run_file(path, sink, progress).map(|r| vec![r]);
-        }
-        let file = std::fs::File::open(path).map_err(read_err)?;
-        let mut archive =
-            zip::ZipArchive::new(file).map_err(|e| read_err(std::io::Error::other(e)))?;
-        let plan = crate::source::inputs::zip_plan(&mut archive)
-            .map_err(|e| read_err(std::io::Error::other(e)))?;
-        if plan.saz {
-            let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-            let (source, _) = crate::source::inputs::open_saz(
-                &mut archive,
-                len,
-                &self.saz_options(),
-                &self.config.limits,
-            )
-            .map_err(read_err)?;
-            return self
-                .run_source(&source, path, sink, progress)
-                .map(|r| vec![r]);
-        }
-        // a refused member (a hostile name, encryption) costs that member alone
-        let mut reports: Vec<FileReport> = plan
-            .refused
-            .iter()
-            .map(|(name, why)| FileReport {
-                path: PathBuf::from(format!("{}!{name}", path.display())),
-                refused: Some(why.clone()),
-                ..FileReport::default()
-            })
-            .collect();
-        if plan.members.is_empty() && reports.is_empty() {
-            return Err(read_err(std::io::Error::other("the archive holds no HAR")));
-        }
-        for m in &plan.members {
-            let label = PathBuf::from(format!("{}!{}", path.display(), m.name));
-            let source = crate::source::inputs::open_member(&mut archive, m, &self.config.limits)
+        let docs =
+            crate::source::inputs::Documents::open(path, None, &self.config.limits, &self.saz_options())
                 .map_err(|source| Error::Read {
-                path: label.clone(),
-                source,
-            })?;
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+        let mut reports = Vec::new();
+        for doc in docs {
+            let label = doc.label(path);
+            let source = match doc.source {
+                Ok(s) => s,
+                // a refused member (a hostile name, encryption) costs that member alone
+                Err(e) if doc.refused => {
+                    reports.push(FileReport {
+                        path: label,
+                        refused: Some(e.to_string()),
+                        ..FileReport::default()
+                    });
+                    continue;
+                }
+                Err(source) => return Err(Error::Read { path: label, source }),
+            };
             let report = self.run_source(&source, &label, sink, progress)?;
             let stopped = report.stopped;
             reports.push(report);
@@ -399,8 +355,8 @@ impl Pipeline {
     }
 
     /// How Fiddler archives are read with this configuration.
-    pub fn saz_options(&self) -> crate::source::saz::SazOptions {
-        crate::source::saz::SazOptions {
+    pub fn saz_options(&self) -> crate::source::SazOptions {
+        crate::source::SazOptions {
             bodies: self.config.parse.bodies,
             password: self.config.saz_password.clone(),
         }
@@ -471,11 +427,11 @@ impl Pipeline {
         })
     }
 
-    /// [`Pipeline::run_file`] over an input already opened; `path` names it in rows and
-    /// messages (`archive.zip!member.har` for an archive member).
+    /// [`Pipeline::run_path`] over one HAR document already opened; `path` names it in
+    /// rows and messages (`archive.zip!member.har` for an archive member).
     ///
     /// # Errors
-    /// As [`Pipeline::run_file`].
+    /// As [`Pipeline::run_path`].
     pub fn run_source(
         &self,
         source: &Source,

@@ -6,7 +6,8 @@ use crate::sink::schema::entries_schema;
 use arrow_schema::{DataType, SchemaRef};
 
 /// Engines `harx schema --ddl` writes for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Engine {
     /// DuckDB views over `read_parquet(…, hive_partitioning = true)`.
     Duckdb,

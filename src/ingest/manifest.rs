@@ -137,7 +137,7 @@ pub fn recover(store: &Store) -> io::Result<Recovery> {
         }
         store.delete(&key)?;
     }
-    if let Store::Local { root } = store {
+    if let Some(root) = store.local_root() {
         rec.temp_files = remove_temp_files(root)?;
     }
     Ok(rec)
@@ -148,6 +148,7 @@ impl Store {
     fn read_exists(&self, key: &str) -> bool {
         match self {
             Self::Local { root } => root.join(key).exists(),
+            #[cfg(feature = "cloud")]
             Self::Remote { .. } => false,
         }
     }
@@ -238,7 +239,7 @@ pub fn commit(store: &Store, m: &Manifest) -> io::Result<()> {
             failpoint("after-first-publish");
         }
     }
-    if let Store::Local { root } = store {
+    if let Some(root) = store.local_root() {
         let dirs: HashSet<PathBuf> = m
             .files
             .iter()

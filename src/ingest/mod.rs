@@ -585,54 +585,30 @@ fn process(
             Err(e) => Err(e),
         }
     };
-    if container == Container::Zip && !stream {
-        let archive = std::fs::File::open(path)
-            .map_err(|e| e.to_string())
-            .and_then(|f| {
-                zip::ZipArchive::new(f).map_err(|e| format!("not a readable zip archive: {e}"))
-            });
-        match archive {
-            Err(e) => out.rows.push(failed_row(&label, None, e)),
-            Ok(mut archive) => match inputs::zip_plan(&mut archive) {
-                Err(e) => out.rows.push(failed_row(
-                    &label,
-                    None,
-                    format!("not a readable zip archive: {e}"),
-                )),
-                Ok(plan) if plan.saz => {
-                    let src =
-                        inputs::open_saz(&mut archive, size, &pipeline.saz_options(), &cfg.limits)
-                            .map(|(s, _)| s)
-                            .map_err(|e| e.to_string());
-                    run_doc(None, src, "saz", &mut out)?;
-                }
-                Ok(plan) => {
-                    for (name, why) in plan.refused {
-                        out.rows.push(failed_row(&label, Some(&name), why));
-                    }
-                    if plan.members.is_empty() && out.rows.is_empty() {
-                        out.rows.push(failed_row(
-                            &label,
-                            None,
-                            "the archive holds no HAR".to_owned(),
-                        ));
-                    }
-                    for m in &plan.members {
-                        let src = inputs::open_member(&mut archive, m, &cfg.limits)
-                            .map_err(|e| e.to_string());
-                        // One member in memory (or spooled) at a time.
-                        run_doc(Some(m.name.clone()), src, "zip", &mut out)?;
-                    }
-                }
-            },
+    // zip archives are read from files only (a streamed one is refused as not a HAR)
+    let docs = match streamed {
+        Some(s) if container == Container::Zip => {
+            let doc = s.decompressed(&cfg.limits);
+            run_doc(None, doc.map_err(|e| e.to_string()), container.name(), &mut out)?;
+            None
         }
-    } else {
-        let src = match streamed {
-            Some(s) => s.decompressed(&cfg.limits),
-            None => Source::open_with(path, &cfg.limits),
+        streamed => Some(inputs::Documents::open(
+            path,
+            streamed,
+            &cfg.limits,
+            &pipeline.saz_options(),
+        )),
+    };
+    match docs {
+        None => {}
+        Some(Err(e)) => out.rows.push(failed_row(&label, None, e.to_string())),
+        Some(Ok(docs)) => {
+            for doc in docs {
+                let src = doc.source.map_err(|e| e.to_string());
+                // one member in memory (or spooled) at a time
+                run_doc(doc.member, src, doc.container, &mut out)?;
+            }
         }
-        .map_err(|e| e.to_string());
-        run_doc(None, src, container.name(), &mut out)?;
     }
     if any_ok {
         out.input = Some(InputRecord {

@@ -5,22 +5,28 @@
 //! objects (manifests), publish a finished Parquet file under its final key, delete, and a
 //! lock that keeps a second run out.
 
+#[cfg(feature = "cloud")]
 use object_store::aws::AmazonS3Builder;
+#[cfg(feature = "cloud")]
 use object_store::path::Path as ObjectPath;
+#[cfg(feature = "cloud")]
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, WriteMultipart};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+#[cfg(feature = "cloud")]
 use std::sync::Arc;
 
 /// Directory (key prefix) of the manifests and the lock.
 pub const MANIFEST_DIR: &str = "_harx_manifest";
 const LOCK_KEY: &str = "_harx_manifest/lock";
 /// Staging directories of S3 runs: `harx-stage-<pid>-<random>` in the temporary directory.
+#[cfg(feature = "cloud")]
 const STAGING_PREFIX: &str = "harx-stage-";
 
 /// Removes the staging directories that runs killed before they could clean up left in
 /// the temporary directory: those whose process is gone (a live run's are left alone).
+#[cfg(feature = "cloud")]
 fn clean_stale_staging() {
     let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) else {
         return;
@@ -49,6 +55,7 @@ pub enum Store {
         root: PathBuf,
     },
     /// An object store bucket and prefix.
+    #[cfg(feature = "cloud")]
     Remote {
         /// The store.
         store: Arc<dyn ObjectStore>,
@@ -69,6 +76,7 @@ impl std::fmt::Debug for Store {
     }
 }
 
+#[cfg(feature = "cloud")]
 fn other(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
@@ -77,8 +85,10 @@ fn other(e: impl std::fmt::Display) -> io::Error {
 /// called from async code (a service's handler): blocking a runtime's worker in place
 /// panics, so there the future runs on a scoped thread of its own.
 #[derive(Debug)]
+#[cfg(feature = "cloud")]
 pub struct Rt(tokio::runtime::Runtime);
 
+#[cfg(feature = "cloud")]
 impl Rt {
     fn block_on<F>(&self, f: F) -> F::Output
     where
@@ -102,6 +112,7 @@ impl Store {
     ///
     /// # Errors
     /// When the runtime or the staging directory cannot be created.
+    #[cfg(feature = "cloud")]
     pub fn remote(store: Arc<dyn ObjectStore>, prefix: &str, url: &str) -> io::Result<Self> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -125,6 +136,14 @@ impl Store {
     /// # Errors
     /// When the directory cannot be created or the URL is not understood.
     pub fn open(target: &str) -> io::Result<Self> {
+        #[cfg(not(feature = "cloud"))]
+        if target.starts_with("s3://") {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "this build of harx has no object-storage support (the `cloud` feature)",
+            ));
+        }
+        #[cfg(feature = "cloud")]
         if let Some(rest) = target.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if bucket.is_empty() {
@@ -165,7 +184,17 @@ impl Store {
     pub fn display(&self) -> String {
         match self {
             Self::Local { root } => root.display().to_string(),
+            #[cfg(feature = "cloud")]
             Self::Remote { url, .. } => url.clone(),
+        }
+    }
+
+    /// The root directory of a local dataset.
+    pub fn local_root(&self) -> Option<&Path> {
+        match self {
+            Self::Local { root } => Some(root),
+            #[cfg(feature = "cloud")]
+            Self::Remote { .. } => None,
         }
     }
 
@@ -176,6 +205,7 @@ impl Store {
 
     /// The object key of `key` under the prefix, taken literally: partition values are
     /// already percent-encoded, and must not be encoded twice.
+    #[cfg(feature = "cloud")]
     fn object_path(prefix: &str, key: &str) -> ObjectPath {
         let full = if prefix.is_empty() {
             key.to_owned()
@@ -194,6 +224,7 @@ impl Store {
     pub fn staging_path(&self, key: &str) -> io::Result<PathBuf> {
         let path = match self {
             Self::Local { root } => root.join(key),
+            #[cfg(feature = "cloud")]
             Self::Remote { staging, .. } => staging.path().join(key),
         };
         if let Some(dir) = path.parent() {
@@ -213,6 +244,7 @@ impl Store {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(e),
             },
+            #[cfg(feature = "cloud")]
             Self::Remote {
                 store, prefix, rt, ..
             } => rt.block_on(async {
@@ -240,6 +272,7 @@ impl Store {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
                 Err(e) => return Err(e),
             },
+            #[cfg(feature = "cloud")]
             Self::Remote {
                 store, prefix, rt, ..
             } => rt.block_on(async {
@@ -280,6 +313,7 @@ impl Store {
                 sync_dir(dir);
                 Ok(())
             }
+            #[cfg(feature = "cloud")]
             Self::Remote {
                 store, prefix, rt, ..
             } => rt.block_on(async {
@@ -311,6 +345,7 @@ impl Store {
                     Err(e) => Err(e),
                 }
             }
+            #[cfg(feature = "cloud")]
             Self::Remote {
                 store, prefix, rt, ..
             } => {
@@ -357,6 +392,7 @@ impl Store {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
                 _ => Ok(()),
             },
+            #[cfg(feature = "cloud")]
             Self::Remote {
                 store, prefix, rt, ..
             } => rt.block_on(async {
@@ -376,6 +412,8 @@ impl Store {
     /// # Errors
     /// When another run holds the lock (the message says who), or on I/O failure.
     pub fn lock(&self, break_lock: bool) -> io::Result<LockGuard<'_>> {
+        #[cfg(not(feature = "cloud"))]
+        let _ = break_lock;
         let who = format!(
             "{{\"pid\":{},\"host\":{:?},\"started_at\":{:?}}}",
             std::process::id(),
@@ -413,6 +451,7 @@ impl Store {
                     _file: Some(file),
                 })
             }
+            #[cfg(feature = "cloud")]
             Self::Remote {
                 store, prefix, rt, ..
             } => {
@@ -494,6 +533,7 @@ mod tests {
     use super::*;
 
     /// The store as a service uses it: any `ObjectStore`, called from async code.
+    #[cfg(feature = "cloud")]
     #[test]
     fn a_remote_store_works_from_inside_an_async_caller() {
         let mem: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
@@ -522,6 +562,7 @@ mod tests {
         });
     }
 
+    #[cfg(feature = "cloud")]
     #[test]
     fn stale_staging_of_dead_runs_is_removed_and_live_runs_kept() {
         let dead = 3_999_999u32;

@@ -154,6 +154,7 @@ pub fn head(path: &Path, n: usize) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
+#[cfg(feature = "archives")]
 /// What a zip archive holds.
 #[derive(Debug, Default)]
 pub struct ZipPlan {
@@ -167,6 +168,7 @@ pub struct ZipPlan {
     pub saz: bool,
 }
 
+#[cfg(feature = "archives")]
 /// One member of a zip archive.
 #[derive(Debug, Clone)]
 pub struct ZipMember {
@@ -178,6 +180,7 @@ pub struct ZipMember {
     pub compressed: u64,
 }
 
+#[cfg(feature = "archives")]
 fn har_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     [".har", ".har.gz", ".zhar", ".har.zst", ".harp"]
@@ -185,6 +188,7 @@ fn har_name(name: &str) -> bool {
         .any(|ext| n.ends_with(ext))
 }
 
+#[cfg(feature = "archives")]
 /// Lists the HAR members of a zip archive. When members are named like HARs (Playwright
 /// writes `har.har` next to its attached bodies), only those are read; otherwise every
 /// member whose first bytes look like JSON or a compressed stream is. Names that are
@@ -266,6 +270,7 @@ pub fn zip_plan(archive: &mut zip::ZipArchive<File>) -> zip::result::ZipResult<Z
     Ok(plan)
 }
 
+#[cfg(feature = "archives")]
 /// Reads one member of `archive` into a [`Source`], decompressing within `limits` (the
 /// ratio is measured against the member's compressed size).
 ///
@@ -280,6 +285,7 @@ pub fn open_member(
     Source::from_reader(&mut file, member.compressed.max(1), limits)
 }
 
+#[cfg(feature = "archives")]
 /// Reads a Fiddler archive (already told apart by [`zip_plan`]) as one HAR document.
 ///
 /// # Errors
@@ -293,4 +299,171 @@ pub fn open_saz(
     Source::from_writer(archive_len.max(1), limits, |w| {
         super::saz::to_har(archive, opts, limits.max_bytes, w)
     })
+}
+
+/// One HAR document of an input: the whole file (plain or compressed), one member of a zip
+/// archive, or a Fiddler archive read as one HAR.
+#[derive(Debug)]
+pub struct Document {
+    /// The zip member's name (`None` for a whole file or a `.saz`).
+    pub member: Option<String>,
+    /// What held it: `plain`, `gzip`, `zlib`, `zstd`, `zip`, `saz`.
+    pub container: &'static str,
+    /// Its bytes, or why they could not be read.
+    pub source: io::Result<Source>,
+    /// The member was refused unread (a name that escapes the archive, encryption): the
+    /// other members are read.
+    pub refused: bool,
+}
+
+impl Document {
+    /// How rows and messages name it: `path`, or `path!member` for a zip member.
+    pub fn label(&self, path: &Path) -> PathBuf {
+        match &self.member {
+            Some(m) => PathBuf::from(format!("{}!{m}", path.display())),
+            None => path.to_path_buf(),
+        }
+    }
+}
+
+/// The HAR documents of one input, opened one at a time (one zip member in memory or
+/// spooled at a time): the one place every command opens its inputs.
+pub struct Documents {
+    inner: DocumentsInner,
+}
+
+enum DocumentsInner {
+    One(Option<Document>),
+    #[cfg(feature = "archives")]
+    Zip {
+        archive: zip::ZipArchive<File>,
+        refused: std::vec::IntoIter<(String, String)>,
+        members: std::vec::IntoIter<ZipMember>,
+        limits: Limits,
+    },
+}
+
+impl std::fmt::Debug for Documents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Documents")
+    }
+}
+
+impl Documents {
+    /// Opens `path` (`-` is standard input). `streamed`: the input's bytes already read
+    /// as they came (standard input, a FIFO), decompressed here. A zip archive yields its
+    /// HAR members (or, for a Fiddler archive, one document); anything else one document.
+    ///
+    /// # Errors
+    /// When a zip archive cannot be read or holds no HAR (a single file's own read error
+    /// comes as its document's `source`).
+    pub fn open(
+        path: &Path,
+        streamed: Option<Source>,
+        limits: &Limits,
+        saz: &super::SazOptions,
+    ) -> io::Result<Self> {
+        let one = |source: io::Result<Source>, container: &'static str| Self {
+            inner: DocumentsInner::One(Some(Document {
+                member: None,
+                container,
+                source,
+                refused: false,
+            })),
+        };
+        if let Some(s) = streamed {
+            let head = s.bytes()[..s.bytes().len().min(8)].to_vec();
+            return Ok(one(s.decompressed(limits), Container::sniff(&head).name()));
+        }
+        let head = if path.as_os_str() == "-" {
+            Vec::new()
+        } else {
+            head(path, 8).unwrap_or_default()
+        };
+        let container = Container::sniff(&head);
+        if container != Container::Zip {
+            return Ok(one(Source::open_with(path, limits), container.name()));
+        }
+        Self::open_zip(path, limits, saz, one)
+    }
+
+    #[cfg(not(feature = "archives"))]
+    fn open_zip(
+        _path: &Path,
+        _limits: &Limits,
+        _saz: &super::SazOptions,
+        _one: impl Fn(io::Result<Source>, &'static str) -> Self,
+    ) -> io::Result<Self> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "a zip archive: this build of harx reads no archives (the `archives` feature)",
+        ))
+    }
+
+    #[cfg(feature = "archives")]
+    fn open_zip(
+        path: &Path,
+        limits: &Limits,
+        saz: &super::SazOptions,
+        one: impl Fn(io::Result<Source>, &'static str) -> Self,
+    ) -> io::Result<Self> {
+        let file = File::open(path)?;
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let zip_err = |e: zip::result::ZipError| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("not a readable zip archive: {e}"),
+            )
+        };
+        let mut archive = zip::ZipArchive::new(file).map_err(zip_err)?;
+        let plan = zip_plan(&mut archive).map_err(zip_err)?;
+        if plan.saz {
+            let source = open_saz(&mut archive, len, saz, limits).map(|(s, _)| s);
+            return Ok(one(source, "saz"));
+        }
+        if plan.members.is_empty() && plan.refused.is_empty() {
+            return Err(io::Error::other("the archive holds no HAR"));
+        }
+        Ok(Self {
+            inner: DocumentsInner::Zip {
+                archive,
+                refused: plan.refused.into_iter(),
+                members: plan.members.into_iter(),
+                limits: *limits,
+            },
+        })
+    }
+}
+
+impl Iterator for Documents {
+    type Item = Document;
+
+    fn next(&mut self) -> Option<Document> {
+        match &mut self.inner {
+            DocumentsInner::One(d) => d.take(),
+            #[cfg(feature = "archives")]
+            DocumentsInner::Zip {
+                archive,
+                refused,
+                members,
+                limits,
+            } => {
+                if let Some((name, why)) = refused.next() {
+                    return Some(Document {
+                        member: Some(name),
+                        container: "zip",
+                        source: Err(io::Error::new(io::ErrorKind::InvalidData, why)),
+                        refused: true,
+                    });
+                }
+                let m = members.next()?;
+                Some(Document {
+                    source: open_member(archive, &m, limits),
+                    member: Some(m.name),
+                    container: "zip",
+                    refused: false,
+                })
+            }
+        }
+    }
 }

@@ -18,27 +18,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Read, Write};
 
-/// How a SAZ is read.
-#[derive(Debug, Clone, Default)]
-pub struct SazOptions {
-    /// Write bodies (`content.text`, `postData.text`): text as is, binary as base64.
-    pub bodies: bool,
-    /// The archive's password (ZipCrypto or AES).
-    pub password: Option<String>,
-}
-
-/// What a conversion read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SazStats {
-    /// Sessions written as entries.
-    pub sessions: usize,
-    /// CONNECT tunnels among them.
-    pub tunnels: usize,
-    /// Sessions without a response (`_s.txt` missing or empty).
-    pub aborted: usize,
-    /// Sessions skipped (no request), with why.
-    pub skipped: Vec<String>,
-}
+pub use super::{SazOptions, SazStats};
 
 #[derive(Default)]
 struct Files {
