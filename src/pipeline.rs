@@ -6,8 +6,9 @@ use crate::error::{Error, Result, line_col};
 use crate::parse::{EntryFault, EntryParser, FileInput, ParseConfig};
 use crate::sink::schema::{EntryBatchBuilder, FileContext};
 use crate::sink::{Flow, Sink};
-use crate::source::{Source, bom_len};
-use crate::split::{self, EntrySpan, LongString, SplitStop};
+use crate::source::Source;
+use crate::split::windows::{Windows, doc_start};
+use crate::split::{self, EntrySpan, SplitStop};
 use arrow_array::RecordBatch;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -322,12 +323,16 @@ impl Pipeline {
         sink: &mut dyn Sink,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Vec<FileReport>> {
-        let docs =
-            crate::source::inputs::Documents::open(path, None, &self.config.limits, &self.saz_options())
-                .map_err(|source| Error::Read {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
+        let docs = crate::source::inputs::Documents::open(
+            path,
+            None,
+            &self.config.limits,
+            &self.saz_options(),
+        )
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut reports = Vec::new();
         for doc in docs {
             let label = doc.label(path);
@@ -342,7 +347,12 @@ impl Pipeline {
                     });
                     continue;
                 }
-                Err(source) => return Err(Error::Read { path: label, source }),
+                Err(source) => {
+                    return Err(Error::Read {
+                        path: label,
+                        source,
+                    });
+                }
             };
             let report = self.run_source(&source, &label, sink, progress)?;
             let stopped = report.stopped;
@@ -428,7 +438,9 @@ impl Pipeline {
     }
 
     /// [`Pipeline::run_path`] over one HAR document already opened; `path` names it in
-    /// rows and messages (`archive.zip!member.har` for an archive member).
+    /// rows and messages (`archive.zip!member.har` for an archive member). Several HAR
+    /// objects concatenated in one file are read in turn (entry indexes go on counting);
+    /// a JSONP wrapper (`.harp`) is skipped.
     ///
     /// # Errors
     /// As [`Pipeline::run_path`].
@@ -439,250 +451,355 @@ impl Pipeline {
         sink: &mut dyn Sink,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<FileReport> {
+        let mut run = Run::new(self, source, path);
         let buf = source.bytes();
-        let not_har = |offset: usize, message: String| {
-            let (line, column) = line_col(buf, offset);
-            Error::NotHar {
+        let mut at = 0;
+        let mut first = true;
+        loop {
+            let doc = doc_start(buf, at).map_err(|e| run.not_har(e.offset, e.message))?;
+            let (pages, file) = run.document_header(&doc, first);
+            let Some(body) = doc.layout.entries_body else {
+                return Err(run.not_har(buf.len(), "input ends before `log.entries`".to_owned()));
+            };
+            let DocEnd::Closed(close) = run.entries(body, &pages, &file, sink, progress)? else {
+                break;
+            };
+            let Some(end) = split::document_end(buf, close + 1) else {
+                // The input ends after `log.entries` but before the document does.
+                run.report.truncated_after_entries = true;
+                break;
+            };
+            first = false;
+            match split::next_document(buf, end) {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+        Ok(run.finish())
+    }
+}
+
+/// How one document's entries array ended.
+enum DocEnd {
+    /// At its `]` (this offset): a later document may follow.
+    Closed(usize),
+    /// Cut, stopped by the sink, or damaged past repair: nothing more is read.
+    Stop,
+}
+
+/// One input's run through the pipeline: what has been read, hashed, released and
+/// reported so far.
+struct Run<'a> {
+    pipeline: &'a Pipeline,
+    source: &'a Source,
+    path: &'a Path,
+    report: FileReport,
+    hasher: Sha256,
+    hashed: usize,
+    released: usize,
+    propagator: crate::transform::propagate::Propagator,
+    cursor: LineCursor,
+    next_index: usize,
+}
+
+/// What is known about a window's damage once it has been parsed.
+#[derive(Debug, Clone, Copy)]
+struct Damage {
+    /// Where reading resumes past the damaged entry.
+    resumed: Option<usize>,
+    /// No intact entry follows the damaged one.
+    nothing_after: bool,
+    /// The index of the damaged entry.
+    damaged: usize,
+    /// The damaged entry is one that never closes (it was given no span).
+    lost_tail: bool,
+}
+
+impl<'a> Run<'a> {
+    fn new(pipeline: &'a Pipeline, source: &'a Source, path: &'a Path) -> Self {
+        Self {
+            pipeline,
+            source,
+            path,
+            report: FileReport {
                 path: path.to_path_buf(),
-                offset,
-                line,
-                column,
-                message,
+                bytes: source.bytes().len() as u64,
+                stream_cut: source.cut().map(str::to_owned),
+                ..FileReport::default()
+            },
+            hasher: Sha256::new(),
+            hashed: 0,
+            released: 0,
+            propagator: crate::transform::propagate::Propagator::default(),
+            cursor: LineCursor::default(),
+            next_index: 0,
+        }
+    }
+
+    fn not_har(&self, offset: usize, message: String) -> Error {
+        let (line, column) = line_col(self.source.bytes(), offset);
+        Error::NotHar {
+            path: self.path.to_path_buf(),
+            offset,
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// The producer and the pages of a document: titles and ids shown redacted, entries'
+    /// `pageref` looked up by the raw id.
+    fn document_header(
+        &mut self,
+        doc: &split::windows::DocStart,
+        first: bool,
+    ) -> (HashMap<String, String>, FileContext) {
+        let buf = self.source.bytes();
+        let parse = &self.pipeline.config.parse;
+        let producer = doc
+            .layout
+            .creator
+            .clone()
+            .and_then(|r| producer_of(&buf[r]));
+        let mut page_list = doc
+            .layout
+            .pages
+            .clone()
+            .map(|r| pages_of(&buf[r]))
+            .unwrap_or_default();
+        let rules = parse.sanitize.then(|| parse.rules());
+        let mut pages: HashMap<String, String> = HashMap::with_capacity(page_list.len());
+        for p in &mut page_list {
+            let redact = |s: &str| rules.and_then(|r| crate::parse::redact_title_with(s, r));
+            if let Some(t) = redact(&p.title) {
+                p.title = t;
             }
+            pages.insert(p.id.clone(), p.title.clone());
+            if let Some(t) = redact(&p.id) {
+                p.id = t;
+            }
+        }
+        if first {
+            self.report.producer.clone_from(&producer);
+        }
+        self.report.pages += page_list.len();
+        self.report.page_list.extend(page_list);
+        let file = FileContext {
+            source_file: self.path.display().to_string(),
+            producer,
         };
-        let mut report = FileReport {
-            path: path.to_path_buf(),
-            bytes: buf.len() as u64,
-            stream_cut: source.cut().map(str::to_owned),
-            ..FileReport::default()
+        (pages, file)
+    }
+
+    /// Reads one document's entries array, window by window, into `sink`.
+    fn entries(
+        &mut self,
+        body: usize,
+        pages: &HashMap<String, String>,
+        file: &FileContext,
+        sink: &mut dyn Sink,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<DocEnd> {
+        let config = &self.pipeline.config;
+        let mut windows = Windows::new(self.source, body, self.next_index, config.window_bytes);
+        let end = self.walk(&mut windows, pages, file, sink, progress);
+        self.next_index = windows.next_index();
+        end
+    }
+
+    fn walk(
+        &mut self,
+        windows: &mut Windows<'_>,
+        pages: &HashMap<String, String>,
+        file: &FileContext,
+        sink: &mut dyn Sink,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<DocEnd> {
+        let buf = self.source.bytes();
+        let additive =
+            crate::har::timings::producer_ssl_additive(file.producer.as_deref().unwrap_or(""));
+        let read_err = |source| Error::Read {
+            path: self.path.to_path_buf(),
+            source,
         };
-        let mut hasher = Sha256::new();
-        let mut propagator = crate::transform::propagate::Propagator::default();
-        let mut hashed = 0usize;
-        let mut released = 0usize;
-        let mut spans: Vec<EntrySpan> = Vec::new();
-        let mut longs: Vec<LongString> = Vec::new();
-        let mut next_index = 0usize;
-        let mut cursor = LineCursor::default();
-        let config = &self.config;
-        // Usually one document; several HAR objects concatenated in one file are read in
-        // turn (entry indexes go on counting), and a JSONP wrapper (`.harp`) is skipped.
-        let mut doc_start = bom_len(buf);
-        let mut first_doc = true;
-        'docs: loop {
-            let skip = doc_start + split::jsonp_prefix(&buf[doc_start..]);
-            let body = &buf[skip..];
-            let layout = split::locate(body).map_err(|e| not_har(e.offset + skip, e.message))?;
-            let shift = |r: Option<std::ops::Range<usize>>| r.map(|r| r.start + skip..r.end + skip);
-            let producer = shift(layout.creator.clone()).and_then(|r| producer_of(&buf[r]));
-            let mut page_list = shift(layout.pages.clone())
-                .map(|r| pages_of(&buf[r]))
-                .unwrap_or_default();
-            // titles and ids shown redacted; entries' `pageref` is looked up by the raw id
-            let rules = self
+        while let Some(w) = windows.advance().map_err(read_err)? {
+            let hash_end = w.end.max(self.hashed);
+            let to_hash = self
+                .pipeline
                 .config
-                .parse
-                .sanitize
-                .then(|| self.config.parse.rules());
-            let mut pages: HashMap<String, String> = HashMap::with_capacity(page_list.len());
-            for p in &mut page_list {
-                let redact = |s: &str| rules.and_then(|r| crate::parse::redact_title_with(s, r));
-                if let Some(t) = redact(&p.title) {
-                    p.title = t;
-                }
-                pages.insert(p.id.clone(), p.title.clone());
-                if let Some(t) = redact(&p.id) {
-                    p.id = t;
-                }
-            }
-            let Some(entries_body) = layout.entries_body.map(|p| p + skip) else {
-                return Err(not_har(
-                    buf.len(),
-                    "input ends before `log.entries`".to_owned(),
-                ));
+                .hash
+                .then(|| &buf[self.hashed..hash_end]);
+            self.hashed = hash_end;
+            let input = FileInput {
+                buf,
+                longs: windows.longs(),
+                pages,
+                producer_ssl_additive: additive,
             };
-            if first_doc {
-                report.producer.clone_from(&producer);
-            }
-            report.pages += page_list.len();
-            report.page_list.extend(page_list);
-            let file = FileContext {
-                source_file: path.display().to_string(),
-                producer: producer.clone(),
-            };
-            let additive =
-                crate::har::timings::producer_ssl_additive(producer.as_deref().unwrap_or(""));
-            let mut pos = entries_body;
-            let doc_end;
-            loop {
-                spans.clear();
-                longs.clear();
-                source
-                    .window(pos, pos.saturating_add(config.window_bytes + (1 << 20)))
-                    .map_err(|source| Error::Read {
-                        path: path.to_path_buf(),
-                        source,
-                    })?;
-                let stop = split::split_entries(
-                    buf,
-                    pos,
-                    next_index,
-                    config.window_bytes,
-                    &mut spans,
-                    &mut longs,
-                );
+            let mut outputs = self.pipeline.parse_window(
+                &input,
+                file,
+                windows.spans(),
+                to_hash,
+                &mut self.hasher,
+            );
+            // One damaged entry may have thrown the split off for the rest of the file:
+            // resume at the next intact entry, losing only the damaged one.
+            let resume = first_desync(buf, windows.spans(), &outputs, w.stop);
+            if let Some(r) = resume {
+                windows.truncate(r.keep);
                 let input = FileInput {
                     buf,
-                    longs: &longs,
-                    pages: &pages,
+                    longs: windows.longs(),
+                    pages,
                     producer_ssl_additive: additive,
                 };
-                let window_end = match stop {
-                    SplitStop::Budget(p) | SplitStop::End(p) => p,
-                    SplitStop::Truncated => buf.len(),
-                };
-                let hash_end = window_end.max(hashed);
-                let window = config.hash.then(|| &buf[hashed..hash_end]);
-                hashed = hash_end;
-                let mut outputs = self.parse_window(&input, &file, &spans, window, &mut hasher);
-                // One damaged entry may have thrown the split off for the rest of the file:
-                // resume at the next intact entry, losing only the damaged one.
-                let resume = first_desync(buf, &spans, &outputs, stop);
-                if let Some(r) = resume {
-                    spans.truncate(r.keep);
-                    outputs = self.parse_window(&input, &file, &spans, None, &mut hasher);
-                }
-                next_index = spans.last().map_or(next_index, |s| s.index + 1);
-                let mut faults = Vec::new();
-                for out in outputs {
-                    report.repaired += out.repaired;
-                    faults.extend(out.faults);
-                    if let Some(batch) = out.batch.map_err(|(index, offset, e)| {
-                        let (line, column) = line_col(buf, offset);
-                        Error::Entry {
-                            path: path.to_path_buf(),
-                            index,
-                            offset,
-                            line,
-                            column,
-                            message: format!("building rows: {e}"),
-                        }
-                    })? {
-                        if report.stopped {
-                            continue;
-                        }
-                        report.entries += batch.num_rows();
-                        let mut batch = batch;
-                        if config.parse.sanitize {
-                            // Later occurrences of secrets found in this or earlier entries.
-                            propagator.add(out.found);
-                            if let Some(b) = propagator.apply(&batch)? {
-                                batch = b;
-                            }
-                        }
-                        report.stopped = sink.write(&batch)? == Flow::Stop;
-                    }
-                }
-                let lost_tail = match (resume, stop) {
-                    (None, SplitStop::Truncated) => {
-                        // the entry that never closes may be damaged, not cut
-                        let from = spans.last().map_or(pos, |s| s.end);
-                        split::resync(buf, from).map(|at| (from, at))
-                    }
-                    _ => None,
-                };
-                if let Some((from, at)) = lost_tail {
-                    let start = from + buf[from..at].iter().position(|&b| b == b'{').unwrap_or(0);
-                    faults.push((
-                        next_index,
-                        EntryFault {
-                            offset: start,
-                            message: "damaged entry (it never closes)".to_owned(),
-                        },
-                    ));
-                }
-                let resumed = resume.and_then(|r| r.at).or(lost_tail.map(|(_, at)| at));
-                let nothing_after = resume.is_some_and(|r| r.at.is_none());
-                let damaged = match lost_tail {
-                    Some(_) => next_index,
-                    None => next_index.wrapping_sub(1),
-                };
-                for (index, mut fault) in faults {
-                    if let Some(at) = resumed.filter(|_| index == damaged) {
-                        let (l, c) = line_col(buf, at);
-                        fault.message = format!(
-                            "{}; entry lost, reading resumed at byte {at} (line {l}, column {c})",
-                            fault.message
-                        );
-                    } else if nothing_after && index == damaged {
-                        fault.message = format!(
-                            "{}; no intact entry follows it: the rest of log.entries is skipped",
-                            fault.message
-                        );
-                    }
-                    let (line, column) = advance_line(buf, &mut cursor, fault.offset);
-                    if config.on_error == OnError::Fail {
-                        return Err(Error::Entry {
-                            path: path.to_path_buf(),
-                            index,
-                            offset: fault.offset,
-                            line,
-                            column,
-                            message: fault.message,
-                        });
-                    }
-                    report.skipped.push(SkippedEntry {
-                        index,
-                        offset: fault.offset,
-                        line,
-                        column,
-                        message: fault.message,
-                    });
-                }
-                if nothing_after || report.stopped {
-                    source.release(released, window_end);
-                    break 'docs;
-                }
-                if let Some(at) = resumed {
-                    if lost_tail.is_some() {
-                        next_index += 1;
-                    }
-                    source.release(released, at);
-                    released = at;
-                    pos = at;
-                    continue;
-                }
-                source.release(released, window_end);
-                released = window_end;
-                progress(window_end as u64, buf.len() as u64);
-                match stop {
-                    SplitStop::Budget(p) => pos = p,
-                    SplitStop::End(p) => {
-                        doc_end = split::document_end(buf, p + 1);
-                        break;
-                    }
-                    SplitStop::Truncated => {
-                        report.truncated = true;
-                        break 'docs;
-                    }
-                }
+                let spans = windows.spans();
+                outputs = self
+                    .pipeline
+                    .parse_window(&input, file, spans, None, &mut self.hasher);
             }
-            if doc_end.is_none() {
-                // The input ends after `log.entries` but before the document does.
-                report.truncated_after_entries = true;
-                break 'docs;
+            let mut faults = self.deliver(outputs, sink)?;
+            let lost_tail = match (resume, w.stop) {
+                (None, SplitStop::Truncated) => {
+                    // the entry that never closes may be damaged, not cut
+                    let from = windows.spans().last().map_or(w.start, |s| s.end);
+                    split::resync(buf, from).map(|at| (from, at))
+                }
+                _ => None,
+            };
+            if let Some((from, at)) = lost_tail {
+                let start = from + buf[from..at].iter().position(|&b| b == b'{').unwrap_or(0);
+                faults.push((
+                    windows.next_index(),
+                    EntryFault {
+                        offset: start,
+                        message: "damaged entry (it never closes)".to_owned(),
+                    },
+                ));
             }
-            first_doc = false;
-            match doc_end.and_then(|e| split::next_document(buf, e)) {
-                Some(next) => doc_start = next,
-                None => break 'docs,
+            let damage = Damage {
+                resumed: resume.and_then(|r| r.at).or(lost_tail.map(|(_, at)| at)),
+                nothing_after: resume.is_some_and(|r| r.at.is_none()),
+                damaged: match lost_tail {
+                    Some(_) => windows.next_index(),
+                    None => windows.next_index().wrapping_sub(1),
+                },
+                lost_tail: lost_tail.is_some(),
+            };
+            self.settle(faults, damage)?;
+            if damage.nothing_after || self.report.stopped {
+                self.source.release(self.released, w.end);
+                return Ok(DocEnd::Stop);
+            }
+            if let Some(at) = damage.resumed {
+                windows.resume(at, usize::from(damage.lost_tail));
+                self.source.release(self.released, at);
+                self.released = at;
+                continue;
+            }
+            self.source.release(self.released, w.end);
+            self.released = w.end;
+            progress(w.end as u64, buf.len() as u64);
+            match w.stop {
+                SplitStop::Budget(_) => {}
+                SplitStop::End(p) => return Ok(DocEnd::Closed(p)),
+                SplitStop::Truncated => {
+                    self.report.truncated = true;
+                    return Ok(DocEnd::Stop);
+                }
             }
         }
-        if config.hash {
-            hasher.update(&buf[hashed..]);
-            report.sha256 = Some(format!("{:x}", hasher.finalize()));
+        Ok(DocEnd::Stop)
+    }
+
+    /// Hands a window's rows to the sink in order (secrets found earlier redacted where
+    /// they recur); returns the window's faulty entries.
+    fn deliver(
+        &mut self,
+        outputs: Vec<TaskOutput>,
+        sink: &mut dyn Sink,
+    ) -> Result<Vec<(usize, EntryFault)>> {
+        let buf = self.source.bytes();
+        let mut faults = Vec::new();
+        for out in outputs {
+            self.report.repaired += out.repaired;
+            faults.extend(out.faults);
+            let batch = out.batch.map_err(|(index, offset, e)| {
+                let (line, column) = line_col(buf, offset);
+                Error::Entry {
+                    path: self.path.to_path_buf(),
+                    index,
+                    offset,
+                    line,
+                    column,
+                    message: format!("building rows: {e}"),
+                }
+            })?;
+            let Some(mut batch) = batch else {
+                continue;
+            };
+            if self.report.stopped {
+                continue;
+            }
+            self.report.entries += batch.num_rows();
+            if self.pipeline.config.parse.sanitize {
+                // Later occurrences of secrets found in this or earlier entries.
+                self.propagator.add(out.found);
+                if let Some(b) = self.propagator.apply(&batch)? {
+                    batch = b;
+                }
+            }
+            self.report.stopped = sink.write(&batch)? == Flow::Stop;
         }
-        Ok(report)
+        Ok(faults)
+    }
+
+    /// Reports a window's faulty entries (or fails on the first, with
+    /// [`OnError::Fail`]), saying where reading resumed past a damaged one.
+    fn settle(&mut self, faults: Vec<(usize, EntryFault)>, damage: Damage) -> Result<()> {
+        let buf = self.source.bytes();
+        for (index, mut fault) in faults {
+            if let Some(at) = damage.resumed.filter(|_| index == damage.damaged) {
+                let (l, c) = line_col(buf, at);
+                fault.message = format!(
+                    "{}; entry lost, reading resumed at byte {at} (line {l}, column {c})",
+                    fault.message
+                );
+            } else if damage.nothing_after && index == damage.damaged {
+                fault.message = format!(
+                    "{}; no intact entry follows it: the rest of log.entries is skipped",
+                    fault.message
+                );
+            }
+            let (line, column) = advance_line(buf, &mut self.cursor, fault.offset);
+            if self.pipeline.config.on_error == OnError::Fail {
+                return Err(Error::Entry {
+                    path: self.path.to_path_buf(),
+                    index,
+                    offset: fault.offset,
+                    line,
+                    column,
+                    message: fault.message,
+                });
+            }
+            self.report.skipped.push(SkippedEntry {
+                index,
+                offset: fault.offset,
+                line,
+                column,
+                message: fault.message,
+            });
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> FileReport {
+        if self.pipeline.config.hash {
+            self.hasher.update(&self.source.bytes()[self.hashed..]);
+            self.report.sha256 = Some(format!("{:x}", self.hasher.finalize()));
+        }
+        self.report
     }
 }
 

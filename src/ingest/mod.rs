@@ -589,7 +589,12 @@ fn process(
     let docs = match streamed {
         Some(s) if container == Container::Zip => {
             let doc = s.decompressed(&cfg.limits);
-            run_doc(None, doc.map_err(|e| e.to_string()), container.name(), &mut out)?;
+            run_doc(
+                None,
+                doc.map_err(|e| e.to_string()),
+                container.name(),
+                &mut out,
+            )?;
             None
         }
         streamed => Some(inputs::Documents::open(

@@ -4,6 +4,7 @@
 mod locate;
 mod resync;
 pub mod scan;
+pub mod windows;
 
 pub use locate::{Layout, LocateError, document_end, jsonp_prefix, locate, next_document};
 pub use resync::resync;
