@@ -7,8 +7,7 @@
 
 use crate::parse::unescape::unescape_lossy;
 use crate::pipeline::advance_line;
-use crate::source::bom_len;
-use crate::split::{self, EntrySpan, LongString, SplitStop};
+use crate::split::{EntrySpan, SplitStop};
 use rayon::prelude::*;
 use regex::Regex;
 use serde::Serialize;
@@ -653,25 +652,12 @@ pub fn validate(source: &crate::source::Source, pool: &rayon::ThreadPool) -> Rep
         buf,
         out: Vec::new(),
     };
-    let bom = bom_len(buf);
-    let jsonp = split::jsonp_prefix(&buf[bom..]);
-    if jsonp > 0 {
-        cx.push(
-            "$",
-            bom,
-            Severity::Warning,
-            "jsonp",
-            "the document is wrapped in a JSONP call (a .harp file)".to_owned(),
-            "HAR Viewer reads .harp; most tools want the bare JSON object",
-        );
-    }
-    let skip = bom + jsonp;
-    let layout = match split::locate(&buf[skip..]) {
-        Ok(l) => l,
+    let doc = match crate::split::windows::doc_start(buf, 0) {
+        Ok(d) => d,
         Err(e) => {
             cx.push(
                 "$",
-                e.offset + skip,
+                e.offset,
                 Severity::Error,
                 "not-har",
                 e.message,
@@ -681,9 +667,59 @@ pub fn validate(source: &crate::source::Source, pool: &rayon::ThreadPool) -> Rep
             return report;
         }
     };
-    let shift = |r: Option<std::ops::Range<usize>>| r.map(|r| r.start + skip..r.end + skip);
-    let log_at = skip;
-    match shift(layout.version.clone()) {
+    if doc.jsonp > 0 {
+        cx.push(
+            "$",
+            doc.skip - doc.jsonp,
+            Severity::Warning,
+            "jsonp",
+            "the document is wrapped in a JSONP call (a .harp file)".to_owned(),
+            "HAR Viewer reads .harp; most tools want the bare JSON object",
+        );
+    }
+    let page_ids = check_header(&mut cx, &doc);
+    let Some(entries_body) = doc.layout.entries_body else {
+        cx.push(
+            "log.entries",
+            buf.len(),
+            Severity::Error,
+            "truncated",
+            "the input ends before `log.entries`".to_owned(),
+            "the file was cut short",
+        );
+        report.findings = finish(
+            buf,
+            std::mem::take(&mut cx.out),
+            &mut crate::pipeline::LineCursor::default(),
+        );
+        return report;
+    };
+    // Findings before the entries get their line:col first; then each window's.
+    let mut walk = EntryWalk {
+        cursor: crate::pipeline::LineCursor::default(),
+        per_code: std::collections::HashMap::new(),
+        last_started: None,
+        page_ids,
+    };
+    let mut done = finish(buf, std::mem::take(&mut cx.out), &mut walk.cursor);
+    for x in &done {
+        *walk.per_code.entry(x.code).or_default() += 1;
+    }
+    let mut windows = crate::split::windows::Windows::new(source, entries_body, 0, 16 << 20);
+    walk.entries(&mut cx, &mut windows, pool, &mut done, &mut report);
+    let tail = finish(buf, std::mem::take(&mut cx.out), &mut walk.cursor);
+    done.extend(tail);
+    report.entries = windows.next_index();
+    report.findings = cap(done, &mut report.omitted);
+    report
+}
+
+/// `log.version`, `log.creator`, `log.browser` and `log.pages`; returns the page ids.
+fn check_header(cx: &mut Ctx<'_>, doc: &crate::split::windows::DocStart) -> HashSet<String> {
+    let buf = cx.buf;
+    let layout = &doc.layout;
+    let log_at = doc.skip;
+    match layout.version.clone() {
         None => cx.push(
             "log.version",
             log_at,
@@ -726,176 +762,129 @@ pub fn validate(source: &crate::source::Source, pool: &rayon::ThreadPool) -> Rep
             "write \"creator\": {\"name\": …, \"version\": …}",
         );
     }
-    check_object(
-        &mut cx,
-        buf,
-        shift(layout.creator.clone()),
-        "log.creator",
-        creator_fields,
-    );
-    check_object(
-        &mut cx,
-        buf,
-        shift(layout.browser.clone()),
-        "log.browser",
-        creator_fields,
-    );
+    check_object(cx, buf, layout.creator.clone(), "log.creator", creator_fields);
+    check_object(cx, buf, layout.browser.clone(), "log.browser", creator_fields);
     let mut page_ids: HashSet<String> = HashSet::new();
-    if let Some(r) = shift(layout.pages.clone())
+    if let Some(r) = layout.pages.clone()
         && let Some(pages) = parse(buf, r.start, r.end)
     {
-        match &pages {
-            J::Arr(_, items) => {
-                for (i, p) in items.iter().enumerate() {
-                    let path = format!("log.pages[{i}]");
-                    if cx.fields(
-                        &path,
-                        p,
-                        &[
-                            ("startedDateTime", T::DateTime, true),
-                            ("id", T::Str, true),
-                            ("title", T::Str, true),
-                            ("pageTimings", T::Obj, true),
-                            ("comment", T::Str, false),
-                        ],
-                    ) {
-                        if let Some(id) = p.get("id").and_then(|v| cx.text(v)) {
-                            page_ids.insert(id.into_owned());
-                        }
-                        if let Some(pt) = p.get("pageTimings").filter(|v| matches!(v, J::Obj(..))) {
-                            cx.fields(
-                                &format!("{path}.pageTimings"),
-                                pt,
-                                &[
-                                    ("onContentLoad", T::Num, false),
-                                    ("onLoad", T::Num, false),
-                                    ("comment", T::Str, false),
-                                ],
-                            );
-                        }
+        check_pages(cx, &pages, &mut page_ids);
+    }
+    page_ids
+}
+
+fn check_pages(cx: &mut Ctx<'_>, pages: &J, page_ids: &mut HashSet<String>) {
+    match pages {
+        J::Arr(_, items) => {
+            for (i, p) in items.iter().enumerate() {
+                let path = format!("log.pages[{i}]");
+                if cx.fields(
+                    &path,
+                    p,
+                    &[
+                        ("startedDateTime", T::DateTime, true),
+                        ("id", T::Str, true),
+                        ("title", T::Str, true),
+                        ("pageTimings", T::Obj, true),
+                        ("comment", T::Str, false),
+                    ],
+                ) {
+                    if let Some(id) = p.get("id").and_then(|v| cx.text(v)) {
+                        page_ids.insert(id.into_owned());
+                    }
+                    if let Some(pt) = p.get("pageTimings").filter(|v| matches!(v, J::Obj(..))) {
+                        cx.fields(
+                            &format!("{path}.pageTimings"),
+                            pt,
+                            &[
+                                ("onContentLoad", T::Num, false),
+                                ("onLoad", T::Num, false),
+                                ("comment", T::Str, false),
+                            ],
+                        );
                     }
                 }
             }
-            J::Null(_) => {}
-            other => cx.typed("log.pages", other, T::Arr),
         }
+        J::Null(_) => {}
+        other => cx.typed("log.pages", other, T::Arr),
     }
-    let Some(entries_body) = layout.entries_body.map(|p| p + skip) else {
-        cx.push(
-            "log.entries",
-            buf.len(),
-            Severity::Error,
-            "truncated",
-            "the input ends before `log.entries`".to_owned(),
-            "the file was cut short",
-        );
-        report.findings = finish(
-            buf,
-            std::mem::take(&mut cx.out),
-            &mut crate::pipeline::LineCursor::default(),
-        );
-        return report;
-    };
-    let mut spans: Vec<EntrySpan> = Vec::new();
-    let mut longs: Vec<LongString> = Vec::new();
-    let mut pos = entries_body;
-    let mut next = 0usize;
-    let mut last_started: Option<(i64, usize)> = None;
-    // Findings before the entries get their line:col first; then each window's.
-    let mut cursor = crate::pipeline::LineCursor::default();
-    let mut done = finish(buf, std::mem::take(&mut cx.out), &mut cursor);
-    let mut per_code: std::collections::HashMap<&'static str, usize> =
-        done.iter()
-            .fold(std::collections::HashMap::new(), |mut m, x| {
-                *m.entry(x.code).or_default() += 1;
-                m
-            });
-    loop {
-        spans.clear();
-        longs.clear();
-        if let Err(e) = source.window(pos, pos.saturating_add(17 << 20)) {
-            cx.push(
-                &format!("log.entries[{next}]"),
-                pos,
-                Severity::Error,
-                "shrank",
-                e.to_string(),
-                "another process truncated or rewrote the file while it was read; validate a copy",
-            );
-            break;
-        }
-        let stop = split::split_entries(buf, pos, next, 16 << 20, &mut spans, &mut longs);
-        let window = pos..match stop {
-            SplitStop::Budget(p) | SplitStop::End(p) => p,
-            SplitStop::Truncated => buf.len(),
-        };
-        next += spans.len();
-        let results: Vec<(Vec<Finding>, EntryFacts)> = pool.install(|| {
-            spans
-                .par_iter()
-                .map(|s| {
-                    let mut f = Vec::new();
-                    let facts = check_entry(buf, s, &mut f);
-                    (f, facts)
-                })
-                .collect()
-        });
-        for (span, (mut f, facts)) in spans.iter().zip(results) {
-            cx.out.append(&mut f);
-            if let Some(t) = facts.started {
-                if let Some((prev, prev_i)) = last_started
-                    && t < prev
-                {
+}
+
+/// What the entries walk carries from window to window.
+struct EntryWalk {
+    cursor: crate::pipeline::LineCursor,
+    per_code: std::collections::HashMap<&'static str, usize>,
+    last_started: Option<(i64, usize)>,
+    page_ids: HashSet<String>,
+}
+
+impl EntryWalk {
+    fn entries(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        windows: &mut crate::split::windows::Windows<'_>,
+        pool: &rayon::ThreadPool,
+        done: &mut Vec<Finding>,
+        report: &mut Report,
+    ) {
+        let buf = cx.buf;
+        loop {
+            let (first, at) = (windows.next_index(), windows.position());
+            let w = match windows.advance() {
+                Ok(Some(w)) => w,
+                Ok(None) => break,
+                Err(e) => {
                     cx.push(
-                        &format!("log.entries[{}].startedDateTime", span.index),
-                        span.start,
-                        Severity::Warning,
-                        "order",
-                        format!("starts before entry {prev_i}, which comes first in the file"),
-                        "HAR 1.2 sorts entries by startedDateTime; harx sorts each Parquet row group itself",
+                        &format!("log.entries[{first}]"),
+                        at,
+                        Severity::Error,
+                        "shrank",
+                        e.to_string(),
+                        "another process truncated or rewrote the file while it was read; validate a copy",
                     );
+                    break;
                 }
-                if last_started.is_none_or(|(prev, _)| t >= prev) {
-                    last_started = Some((t, span.index));
-                }
+            };
+            let spans = windows.spans();
+            let results: Vec<(Vec<Finding>, EntryFacts)> = pool.install(|| {
+                spans
+                    .par_iter()
+                    .map(|s| {
+                        let mut f = Vec::new();
+                        let facts = check_entry(buf, s, &mut f);
+                        (f, facts)
+                    })
+                    .collect()
+            });
+            for (span, (mut f, facts)) in spans.iter().zip(results) {
+                cx.out.append(&mut f);
+                self.facts(cx, span, facts);
             }
-            if let Some((pr, at)) = facts.pageref
-                && !page_ids.contains(&pr)
-            {
-                cx.push(
-                    &format!("log.entries[{}].pageref", span.index),
-                    at,
-                    Severity::Warning,
-                    "pageref",
-                    format!("pageref {pr:?} names no page in log.pages"),
-                    "entries without a matching page are shown without a page title",
-                );
+            // Lines and columns now, while the window is mapped; then let it go. Findings
+            // past the cap per code are counted, not kept: memory does not grow with the
+            // entries.
+            let mut window_findings = std::mem::take(&mut cx.out);
+            window_findings.sort_by_key(|x| x.offset);
+            window_findings.retain(|x| {
+                let n = self.per_code.entry(x.code).or_default();
+                *n += 1;
+                let keep = *n <= CAP_PER_CODE;
+                report.omitted += usize::from(!keep);
+                keep
+            });
+            for x in &mut window_findings {
+                let (line, column) = advance_line(buf, &mut self.cursor, x.offset);
+                x.line = line;
+                x.column = column;
             }
-        }
-        // Lines and columns now, while the window is mapped; then let it go. Findings past
-        // the cap per code are counted, not kept: memory does not grow with the entries.
-        let mut window_findings = std::mem::take(&mut cx.out);
-        window_findings.sort_by_key(|x| x.offset);
-        window_findings.retain(|x| {
-            let n = per_code.entry(x.code).or_default();
-            *n += 1;
-            let keep = *n <= CAP_PER_CODE;
-            report.omitted += usize::from(!keep);
-            keep
-        });
-        for x in &mut window_findings {
-            let (line, column) = advance_line(buf, &mut cursor, x.offset);
-            x.line = line;
-            x.column = column;
-        }
-        done.append(&mut window_findings);
-        // Count this window's lines while it is mapped, so no later finding reads it again.
-        advance_line(buf, &mut cursor, window.end);
-        source.release(window.start, window.end);
-        match stop {
-            SplitStop::Budget(p) => pos = p,
-            SplitStop::End(_) => break,
-            SplitStop::Truncated => {
+            done.append(&mut window_findings);
+            // Count this window's lines while it is mapped, so no later finding reads it
+            // again.
+            advance_line(buf, &mut self.cursor, w.end);
+            windows.source().release(w.start, w.end);
+            if let SplitStop::Truncated = w.stop {
+                let next = windows.next_index();
                 cx.push(
                     &format!("log.entries[{next}]"),
                     buf.len(),
@@ -904,15 +893,42 @@ pub fn validate(source: &crate::source::Source, pool: &rayon::ThreadPool) -> Rep
                     format!("the input ends inside log.entries, after {next} complete entries"),
                     "the file was cut short (an interrupted download?); harx export reads the complete entries",
                 );
-                break;
             }
         }
     }
-    let tail = finish(buf, std::mem::take(&mut cx.out), &mut cursor);
-    done.extend(tail);
-    report.entries = next;
-    report.findings = cap(done, &mut report.omitted);
-    report
+
+    /// The checks across entries: start order, and `pageref` naming a page.
+    fn facts(&mut self, cx: &mut Ctx<'_>, span: &EntrySpan, facts: EntryFacts) {
+        if let Some(t) = facts.started {
+            if let Some((prev, prev_i)) = self.last_started
+                && t < prev
+            {
+                cx.push(
+                    &format!("log.entries[{}].startedDateTime", span.index),
+                    span.start,
+                    Severity::Warning,
+                    "order",
+                    format!("starts before entry {prev_i}, which comes first in the file"),
+                    "HAR 1.2 sorts entries by startedDateTime; harx sorts each Parquet row group itself",
+                );
+            }
+            if self.last_started.is_none_or(|(prev, _)| t >= prev) {
+                self.last_started = Some((t, span.index));
+            }
+        }
+        if let Some((pr, at)) = facts.pageref
+            && !self.page_ids.contains(&pr)
+        {
+            cx.push(
+                &format!("log.entries[{}].pageref", span.index),
+                at,
+                Severity::Warning,
+                "pageref",
+                format!("pageref {pr:?} names no page in log.pages"),
+                "entries without a matching page are shown without a page title",
+            );
+        }
+    }
 }
 
 /// Sorts findings by offset and fills in line and column.

@@ -178,6 +178,16 @@ impl<'s> Windows<'s> {
         self.ended = true;
     }
 
+    /// Where the next window starts.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The input.
+    pub fn source(&self) -> &'s Source {
+        self.source
+    }
+
     /// The index the next entry gets.
     pub fn next_index(&self) -> usize {
         self.next_index
