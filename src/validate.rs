@@ -762,8 +762,20 @@ fn check_header(cx: &mut Ctx<'_>, doc: &crate::split::windows::DocStart) -> Hash
             "write \"creator\": {\"name\": …, \"version\": …}",
         );
     }
-    check_object(cx, buf, layout.creator.clone(), "log.creator", creator_fields);
-    check_object(cx, buf, layout.browser.clone(), "log.browser", creator_fields);
+    check_object(
+        cx,
+        buf,
+        layout.creator.clone(),
+        "log.creator",
+        creator_fields,
+    );
+    check_object(
+        cx,
+        buf,
+        layout.browser.clone(),
+        "log.browser",
+        creator_fields,
+    );
     let mut page_ids: HashSet<String> = HashSet::new();
     if let Some(r) = layout.pages.clone()
         && let Some(pages) = parse(buf, r.start, r.end)

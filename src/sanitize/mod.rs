@@ -12,9 +12,9 @@ pub mod verify;
 
 use crate::error::{Error, Result, line_col};
 use crate::pipeline::advance_line;
-use crate::source::{Source, bom_len};
+use crate::source::Source;
 use crate::split::scan::{skip_string, skip_value};
-use crate::split::{self, EntrySpan, LongString, SplitStop};
+use crate::split::{self, EntrySpan, SplitStop};
 use engine::{Counts, Edit, Known, Policy, Walk};
 use known::Fresh;
 use known::Learned;
@@ -402,16 +402,14 @@ fn run_source_seeded(
     source: &Source,
     policy: &Policy<'_>,
     pool: &rayon::ThreadPool,
-    mut out: Option<&mut dyn Write>,
+    out: Option<&mut dyn Write>,
     meta: &dyn Fn(&Outcome) -> String,
     pass: Pass<'_>,
 ) -> Result<Outcome> {
-    let Pass { seed, check_only } = pass;
     let buf = source.bytes();
-    let bom = bom_len(buf);
-    let layout =
-        split::locate(&buf[bom..]).map_err(|e| not_har(path, buf, e.offset + bom, e.message))?;
-    if layout.truncated {
+    let doc =
+        split::windows::doc_start(buf, 0).map_err(|e| not_har(path, buf, e.offset, e.message))?;
+    if doc.layout.truncated {
         return Err(not_har(
             path,
             buf,
@@ -419,173 +417,174 @@ fn run_source_seeded(
             "input is truncated; nothing written".to_owned(),
         ));
     }
-    let Some(mut pos) = layout.entries_body.map(|p| p + bom) else {
+    let Some(entries_body) = doc.layout.entries_body else {
         return Err(not_har(path, buf, buf.len(), "no `log.entries`".to_owned()));
     };
-    let mut outcome = Outcome::default();
-    let write_err = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    // pages: small; redacted up front, written when the stream reaches them
-    let mut pending: Vec<Edit> = Vec::new();
     let mut learned = Learned::default();
-    for (v, _) in seed.iter().take(BACKWARD_CHECK_SECRETS) {
+    for (v, _) in pass.seed.iter().take(BACKWARD_CHECK_SECRETS) {
         learned.pin(v, i64::MIN);
     }
-    if let Some(r) = layout.pages.clone().map(|r| r.start + bom..r.end + bom) {
-        let node = json::parse(&buf[r.clone()], r.start)
-            .map_err(|e| not_har(path, buf, e.offset, format!("log.pages: {}", e.message)))?;
-        if check_only {
-            let mut c = verify::Check::new();
-            c.walk(&node, "pages");
-            pending.extend(suspects_as_edits(c));
-        }
-        let mut w = Walk::new(policy, learned.known(), -1);
-        if !check_only {
-            w.pages(&node);
-        }
-        merge(&mut outcome.counts, std::mem::take(&mut w.counts));
-        pending.extend(w.edits);
-        for f in w.found {
-            if learned.learn(&f, -1) {
-                outcome.secrets.push((f, -1));
-            }
-        }
+    let mut em = Emitter {
+        buf,
+        path,
+        outcome: Outcome::default(),
+        pending: Vec::new(),
+        out,
+        written: 0,
+        cursor: crate::pipeline::LineCursor::default(),
+    };
+    // pages: small; redacted up front, written when the stream reaches them
+    if let Some(r) = doc.layout.pages.clone() {
+        em.pages(r, policy, &mut learned, pass.check_only)?;
     }
-    let mut written = 0usize;
-    let mut cursor = crate::pipeline::LineCursor::default();
-    let mut longs: Vec<LongString> = Vec::new();
-    let mut next_index = 0;
-    let mut emit = |edits: &mut Vec<Edit>,
-                    upto: usize,
-                    outcome: &mut Outcome,
-                    out: &mut Option<&mut dyn Write>,
-                    written: &mut usize|
-     -> Result<()> {
-        edits.sort_by_key(|e| e.span.start);
-        let mut keep = Vec::new();
-        for e in edits.drain(..) {
-            if e.span.start >= upto {
-                keep.push(e);
-                continue;
-            }
-            let (line, column) = advance_line(buf, &mut cursor, e.span.start);
-            outcome.findings.push(Finding {
-                entry: -2,
-                offset: e.span.start,
-                line,
-                column,
-                location: e.location.clone(),
-                rules: e.rules.clone(),
-            });
-            if let Some(o) = out.as_mut() {
-                o.write_all(&buf[*written..e.span.start])
-                    .map_err(write_err)?;
-                o.write_all(e.text.as_bytes()).map_err(write_err)?;
-            }
-            *written = e.span.end;
-        }
-        *edits = keep;
-        Ok(())
+    let walker = Walker {
+        buf,
+        path,
+        policy,
+        pool,
+        check_only: pass.check_only,
     };
-    // The edits of window N are written (on this thread) while the pool walks window N+1.
-    let mut prev: Option<(usize, usize, Vec<EntrySpan>)> = None;
-    let mut emit_window = |window: (usize, usize, Vec<EntrySpan>),
-                           pending: &mut Vec<Edit>,
-                           outcome: &mut Outcome,
-                           out: &mut Option<&mut dyn Write>,
-                           written: &mut usize|
-     -> Result<()> {
-        let (start, end, spans) = window;
-        let before = outcome.findings.len();
-        emit(pending, end, outcome, out, written)?;
-        // tag findings with their entry index (spans are in input order)
-        for f in &mut outcome.findings[before..] {
-            let i = spans.partition_point(|s| s.start <= f.offset);
-            f.entry = match i.checked_sub(1).map(|i| &spans[i]) {
-                Some(s) if f.offset < s.end => s.index as i64,
-                _ => -1,
-            };
-        }
-        source.release(start, end);
-        Ok(())
+    let mut windows = split::windows::Windows::new(source, entries_body, 0, WINDOW);
+    let tail_start = walker.entries(&mut windows, &mut learned, &mut em)?;
+    let Some((close, last_member_end, existing)) = log_tail(buf, tail_start) else {
+        return Err(not_har(
+            path,
+            buf,
+            tail_start,
+            "`log` does not end after `entries`; nothing written".to_owned(),
+        ));
     };
-    let tail_start = loop {
-        let mut spans: Vec<EntrySpan> = Vec::new();
-        longs.clear();
-        source
-            .window(pos, pos.saturating_add(WINDOW + (1 << 20)))
-            .map_err(|source| Error::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        let stop = split::split_entries(buf, pos, next_index, WINDOW, &mut spans, &mut longs);
-        next_index += spans.len();
-        outcome.entries += spans.len();
-        let window_end = match stop {
-            SplitStop::Budget(p) | SplitStop::End(p) => p,
-            SplitStop::Truncated => {
+    let before = em.outcome.findings.len();
+    em.emit(buf.len())?;
+    for f in &mut em.outcome.findings[before..] {
+        f.entry = -1;
+    }
+    em.outcome.total = em.outcome.counts.values().flat_map(|m| m.values()).sum();
+    em.tail(close, last_member_end, existing, meta)?;
+    Ok(em.outcome)
+}
+
+/// The entries walk of one pass: how entries are redacted (or, for the verifier, only
+/// checked) on the pool.
+struct Walker<'a> {
+    buf: &'a [u8],
+    path: &'a Path,
+    policy: &'a Policy<'a>,
+    pool: &'a rayon::ThreadPool,
+    check_only: bool,
+}
+
+impl Walker<'_> {
+    /// Redacts `spans` in parallel against the secrets `known` so far; `record` keeps
+    /// the keys each search looked at (for [`Fresh::may_hold`]).
+    fn walk(&self, known: &Known, spans: &[&EntrySpan], record: bool) -> Result<Vec<EntryResult>> {
+        let buf = self.buf;
+        self.pool.install(|| {
+            spans
+                .par_iter()
+                .map(|s| {
+                    let node = json::parse(&buf[s.start..s.end], s.start).map_err(|e| {
+                        not_har(
+                            self.path,
+                            buf,
+                            e.offset,
+                            format!("entry {}: {}", s.index, e.message),
+                        )
+                    })?;
+                    if self.check_only {
+                        let mut c = verify::Check::new();
+                        c.walk(&node, "");
+                        let edits = suspects_as_edits(c);
+                        return Ok((s.index as i64, edits, Vec::new(), Counts::new(), None));
+                    }
+                    let mut w = Walk::new(self.policy, known, s.index as i64);
+                    if record {
+                        w = w.recording();
+                    }
+                    w.entry(&node);
+                    Ok((s.index as i64, w.edits, w.found, w.counts, w.seen))
+                })
+                .collect()
+        })
+    }
+
+    /// Every window of `log.entries`: walked on the pool while the previous window's
+    /// edits are written on this thread. Returns the offset just past the array's `]`.
+    fn entries(
+        &self,
+        windows: &mut split::windows::Windows<'_>,
+        learned: &mut Learned,
+        em: &mut Emitter<'_, '_>,
+    ) -> Result<usize> {
+        let buf = self.buf;
+        let mut prev: Option<(usize, usize, Vec<EntrySpan>)> = None;
+        let read_err = |source| Error::Read {
+            path: self.path.to_path_buf(),
+            source,
+        };
+        while let Some(w) = windows.advance().map_err(read_err)? {
+            let (spans, _) = windows.take();
+            em.outcome.entries += spans.len();
+            if let SplitStop::Truncated = w.stop {
                 return Err(not_har(
-                    path,
+                    self.path,
                     buf,
                     buf.len(),
                     format!(
                         "input is truncated inside log.entries (after {} complete entries); nothing written",
-                        outcome.entries
+                        em.outcome.entries
                     ),
                 ));
             }
-        };
-        let walk = |known: &Known,
-                    spans: &[&EntrySpan],
-                    record: bool|
-         -> Result<Vec<EntryResult>> {
-            pool.install(|| {
-                spans
-                    .par_iter()
-                    .map(|s| {
-                        let node = json::parse(&buf[s.start..s.end], s.start).map_err(|e| {
-                            not_har(
-                                path,
-                                buf,
-                                e.offset,
-                                format!("entry {}: {}", s.index, e.message),
-                            )
-                        })?;
-                        if check_only {
-                            let mut c = verify::Check::new();
-                            c.walk(&node, "");
-                            let edits = suspects_as_edits(c);
-                            return Ok((s.index as i64, edits, Vec::new(), Counts::new(), None));
-                        }
-                        let mut w = Walk::new(policy, known, s.index as i64);
-                        if record {
-                            w = w.recording();
-                        }
-                        w.entry(&node);
-                        Ok((s.index as i64, w.edits, w.found, w.counts, w.seen))
-                    })
-                    .collect()
-            })
-        };
-        let all: Vec<&EntrySpan> = spans.iter().collect();
-        let mut walked: Option<Result<Vec<EntryResult>>> = None;
-        let mut emitted: Result<()> = Ok(());
-        pool.in_place_scope(|scope| {
-            scope.spawn(|_| walked = Some(walk(learned.known(), &all, true)));
-            if let Some(window) = prev.take() {
-                emitted = emit_window(window, &mut pending, &mut outcome, &mut out, &mut written);
+            let all: Vec<&EntrySpan> = spans.iter().collect();
+            let mut walked: Option<Result<Vec<EntryResult>>> = None;
+            let mut emitted: Result<()> = Ok(());
+            self.pool.in_place_scope(|scope| {
+                scope.spawn(|_| walked = Some(self.walk(learned.known(), &all, true)));
+                if let Some(window) = prev.take() {
+                    emitted = em.emit_window(windows.source(), window);
+                }
+            });
+            emitted?;
+            let mut results = walked.unwrap_or_else(|| Ok(Vec::new()))?;
+            drop(all);
+            self.learn(&spans, &mut results, learned, &mut em.outcome)?;
+            // bounded memory: one budget for every command's propagation
+            learned.end_step();
+            for (_, edits, _, counts, _) in results {
+                merge(&mut em.outcome.counts, counts);
+                em.pending.extend(edits);
             }
-        });
-        emitted?;
-        let mut results = walked.unwrap_or_else(|| Ok(Vec::new()))?;
-        // Secrets first found in this window: their later occurrences in the window too.
-        // The entries walked again are those whose search met a secret first found in an
-        // earlier entry of the window, judged from the keys each search recorded (the
-        // text it looked at: unescaped, base64 decoded), not from the raw bytes.
+            prev = Some((w.start, w.end, spans));
+            if let SplitStop::End(p) = w.stop {
+                if let Some(window) = prev.take() {
+                    em.emit_window(windows.source(), window)?;
+                }
+                // `p` is the entries array's `]`
+                return Ok(p + 1);
+            }
+        }
+        Err(not_har(
+            self.path,
+            buf,
+            buf.len(),
+            "input is truncated inside log.entries; nothing written".to_owned(),
+        ))
+    }
+
+    /// Secrets first found in this window: their later occurrences in the window too.
+    /// The entries walked again are those whose search met a secret first found in an
+    /// earlier entry of the window, judged from the keys each search recorded (the text
+    /// it looked at: unescaped, base64 decoded), not from the raw bytes.
+    fn learn(
+        &self,
+        spans: &[EntrySpan],
+        results: &mut [EntryResult],
+        learned: &mut Learned,
+        outcome: &mut Outcome,
+    ) -> Result<()> {
         let mut fresh = Fresh::default();
-        for (idx, _, found, _, _) in &results {
+        for (idx, _, found, _, _) in results.iter() {
             for f in found {
                 if learned.learn(f, *idx) {
                     fresh.add(f, *idx);
@@ -595,78 +594,177 @@ fn run_source_seeded(
                 }
             }
         }
-        if !fresh.is_empty() {
-            let again: Vec<usize> = pool.install(|| {
-                results
-                    .par_iter()
-                    .enumerate()
-                    .filter(|(_, r)| r.4.as_ref().is_some_and(|keys| fresh.may_hold(keys, r.0)))
-                    .map(|(i, _)| i)
-                    .collect()
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let again: Vec<usize> = self.pool.install(|| {
+            results
+                .par_iter()
+                .enumerate()
+                .filter(|(_, r)| r.4.as_ref().is_some_and(|keys| fresh.may_hold(keys, r.0)))
+                .map(|(i, _)| i)
+                .collect()
+        });
+        if !again.is_empty() {
+            let redo: Vec<&EntrySpan> = again.iter().map(|&i| &spans[i]).collect();
+            for (i, r) in again
+                .into_iter()
+                .zip(self.walk(learned.known(), &redo, false)?)
+            {
+                results[i] = r;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes the output: the input's bytes with the edits applied, in order, as the walk
+/// releases them; and the findings with their line and column.
+struct Emitter<'b, 'o> {
+    buf: &'b [u8],
+    path: &'b Path,
+    outcome: Outcome,
+    pending: Vec<Edit>,
+    out: Option<&'o mut dyn Write>,
+    written: usize,
+    cursor: crate::pipeline::LineCursor,
+}
+
+impl Emitter<'_, '_> {
+    fn write_err(&self, source: std::io::Error) -> Error {
+        Error::Write {
+            path: self.path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// `log.pages`, redacted (or checked) up front; its edits wait in `pending`.
+    fn pages(
+        &mut self,
+        r: std::ops::Range<usize>,
+        policy: &Policy<'_>,
+        learned: &mut Learned,
+        check_only: bool,
+    ) -> Result<()> {
+        let buf = self.buf;
+        let node = json::parse(&buf[r.clone()], r.start).map_err(|e| {
+            not_har(
+                self.path,
+                buf,
+                e.offset,
+                format!("log.pages: {}", e.message),
+            )
+        })?;
+        if check_only {
+            let mut c = verify::Check::new();
+            c.walk(&node, "pages");
+            self.pending.extend(suspects_as_edits(c));
+        }
+        let mut w = Walk::new(policy, learned.known(), -1);
+        if !check_only {
+            w.pages(&node);
+        }
+        merge(&mut self.outcome.counts, std::mem::take(&mut w.counts));
+        self.pending.extend(w.edits);
+        for f in w.found {
+            if learned.learn(&f, -1) {
+                self.outcome.secrets.push((f, -1));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the pending edits that start before `upto`, and the bytes between them.
+    fn emit(&mut self, upto: usize) -> Result<()> {
+        let buf = self.buf;
+        let mut edits = std::mem::take(&mut self.pending);
+        edits.sort_by_key(|e| e.span.start);
+        let mut keep = Vec::new();
+        for e in edits {
+            if e.span.start >= upto {
+                keep.push(e);
+                continue;
+            }
+            let (line, column) = advance_line(buf, &mut self.cursor, e.span.start);
+            self.outcome.findings.push(Finding {
+                entry: -2,
+                offset: e.span.start,
+                line,
+                column,
+                location: e.location.clone(),
+                rules: e.rules.clone(),
             });
-            if !again.is_empty() {
-                let redo: Vec<&EntrySpan> = again.iter().map(|&i| &spans[i]).collect();
-                for (i, r) in again.into_iter().zip(walk(learned.known(), &redo, false)?) {
-                    results[i] = r;
+            if let Some(o) = self.out.as_mut() {
+                let r = o
+                    .write_all(&buf[self.written..e.span.start])
+                    .and_then(|()| o.write_all(e.text.as_bytes()));
+                r.map_err(|err| Error::Write {
+                    path: self.path.to_path_buf(),
+                    source: err,
+                })?;
+            }
+            self.written = e.span.end;
+        }
+        self.pending = keep;
+        Ok(())
+    }
+
+    /// Writes one window's edits, tags their findings with their entry, and releases the
+    /// window's bytes.
+    fn emit_window(
+        &mut self,
+        source: &Source,
+        (start, end, spans): (usize, usize, Vec<EntrySpan>),
+    ) -> Result<()> {
+        let before = self.outcome.findings.len();
+        self.emit(end)?;
+        // tag findings with their entry index (spans are in input order)
+        for f in &mut self.outcome.findings[before..] {
+            let i = spans.partition_point(|s| s.start <= f.offset);
+            f.entry = match i.checked_sub(1).map(|i| &spans[i]) {
+                Some(s) if f.offset < s.end => s.index as i64,
+                _ => -1,
+            };
+        }
+        source.release(start, end);
+        Ok(())
+    }
+
+    /// The rest of the document, with the sanitizer's metadata in `log` (replaced when
+    /// there was one; none added when nothing changed).
+    fn tail(
+        &mut self,
+        close: usize,
+        last_member_end: usize,
+        existing: Option<std::ops::Range<usize>>,
+        meta: &dyn Fn(&Outcome) -> String,
+    ) -> Result<()> {
+        let buf = self.buf;
+        let m = meta(&self.outcome);
+        let mut written = self.written;
+        let Some(o) = self.out.as_mut() else {
+            return Ok(());
+        };
+        let r = (|| {
+            match existing {
+                // sanitizing a sanitized file changes no byte: its metadata stays
+                Some(_) if self.outcome.total == 0 => {}
+                Some(r) => {
+                    o.write_all(&buf[written..r.start])?;
+                    o.write_all(m.as_bytes())?;
+                    written = r.end;
+                }
+                None => {
+                    let at = last_member_end.max(written).min(close);
+                    o.write_all(&buf[written..at])?;
+                    o.write_all(b", \"_harx_sanitizer\": ")?;
+                    o.write_all(m.as_bytes())?;
+                    written = at;
                 }
             }
-        }
-        drop(all);
-        // bounded memory: one budget for every command's propagation
-        learned.end_step();
-        for (_, edits, _, counts, _) in results {
-            merge(&mut outcome.counts, counts);
-            pending.extend(edits);
-        }
-        prev = Some((pos, window_end, spans));
-        pos = window_end;
-        if let SplitStop::End(p) = stop {
-            // `p` is the entries array's `]`
-            break p + 1;
-        }
-    };
-    if let Some(window) = prev.take() {
-        emit_window(window, &mut pending, &mut outcome, &mut out, &mut written)?;
+            o.write_all(&buf[written..])
+        })();
+        self.written = buf.len();
+        r.map_err(|e| self.write_err(e))
     }
-    let Some((close, last_member_end, existing)) = log_tail(buf, tail_start) else {
-        return Err(not_har(
-            path,
-            buf,
-            tail_start,
-            "`log` does not end after `entries`; nothing written".to_owned(),
-        ));
-    };
-    let before = outcome.findings.len();
-    emit(
-        &mut pending,
-        buf.len(),
-        &mut outcome,
-        &mut out,
-        &mut written,
-    )?;
-    for f in &mut outcome.findings[before..] {
-        f.entry = -1;
-    }
-    outcome.total = outcome.counts.values().flat_map(|m| m.values()).sum();
-    if let Some(o) = out.as_mut() {
-        let m = meta(&outcome);
-        match existing {
-            // sanitizing a sanitized file changes no byte: its metadata stays
-            Some(_) if outcome.total == 0 => {}
-            Some(r) => {
-                o.write_all(&buf[written..r.start]).map_err(write_err)?;
-                o.write_all(m.as_bytes()).map_err(write_err)?;
-                written = r.end;
-            }
-            None => {
-                let at = last_member_end.max(written).min(close);
-                o.write_all(&buf[written..at]).map_err(write_err)?;
-                o.write_all(b", \"_harx_sanitizer\": ").map_err(write_err)?;
-                o.write_all(m.as_bytes()).map_err(write_err)?;
-                written = at;
-            }
-        }
-        o.write_all(&buf[written..]).map_err(write_err)?;
-    }
-    Ok(outcome)
 }
