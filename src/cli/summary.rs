@@ -127,6 +127,77 @@ fn pct_table(rows: &[Percentiles], key: &str, limit: usize) -> Table {
     t
 }
 
+/// The authentication and CORS sections (only when there are problems).
+fn auth_and_cors(o: &mut String, s: &Summary, st: Style) {
+    if !s.auth_problems.is_empty() {
+        let _ = writeln!(o, "\n{}", st.bold("Authentication and authorization"));
+        let mut t = Table::new(
+            &[
+                "status",
+                "n",
+                "challenge",
+                "credentials sent",
+                "method",
+                "host",
+                "path",
+                "tracking IDs",
+            ],
+            &[false, true, false, false, false, false, false, false],
+        );
+        for a in s.auth_problems.iter().take(TEXT_ROWS) {
+            t.styled_row(vec![
+                (a.status.to_string(), Some(red)),
+                (a.count.to_string(), None),
+                (a.challenge.clone().unwrap_or_else(|| "-".to_owned()), None),
+                (
+                    if a.had_credentials { "yes" } else { "no" }.to_owned(),
+                    None,
+                ),
+                (a.method.clone(), None),
+                (cut(&a.host, 40), None),
+                (cut(&a.path, 50), None),
+                (cut(&a.tracking_ids.join(", "), 60), None),
+            ]);
+        }
+        o.push_str(&t.render(st));
+        more(o, st, s.auth_problems.len());
+    }
+
+    if !s.cors_problems.is_empty() {
+        let _ = writeln!(o, "\n{}", st.bold("CORS"));
+        let mut t = Table::new(
+            &[
+                "problem",
+                "n",
+                "method",
+                "host",
+                "path",
+                "origin",
+                "allowed origin",
+                "status",
+            ],
+            &[false, true, false, false, false, false, false, false],
+        );
+        for c in s.cors_problems.iter().take(TEXT_ROWS) {
+            t.styled_row(vec![
+                (c.kind.clone(), Some(red)),
+                (c.count.to_string(), None),
+                (c.method.clone(), None),
+                (cut(&c.host, 40), None),
+                (cut(&c.path, 50), None),
+                (c.origin.clone().unwrap_or_else(|| "-".to_owned()), None),
+                (
+                    c.allow_origin.clone().unwrap_or_else(|| "-".to_owned()),
+                    None,
+                ),
+                (status_text(c.status), None),
+            ]);
+        }
+        o.push_str(&t.render(st));
+        more(o, st, s.cors_problems.len());
+    }
+}
+
 /// The terminal report.
 pub fn render_text(s: &Summary, st: Style) -> String {
     let mut o = String::new();
@@ -193,73 +264,7 @@ pub fn render_text(s: &Summary, st: Style) -> String {
         more(&mut o, st, s.failures.len());
     }
 
-    if !s.auth_problems.is_empty() {
-        let _ = writeln!(o, "\n{}", st.bold("Authentication and authorization"));
-        let mut t = Table::new(
-            &[
-                "status",
-                "n",
-                "challenge",
-                "credentials sent",
-                "method",
-                "host",
-                "path",
-                "tracking IDs",
-            ],
-            &[false, true, false, false, false, false, false, false],
-        );
-        for a in s.auth_problems.iter().take(TEXT_ROWS) {
-            t.styled_row(vec![
-                (a.status.to_string(), Some(red)),
-                (a.count.to_string(), None),
-                (a.challenge.clone().unwrap_or_else(|| "-".to_owned()), None),
-                (
-                    if a.had_credentials { "yes" } else { "no" }.to_owned(),
-                    None,
-                ),
-                (a.method.clone(), None),
-                (cut(&a.host, 40), None),
-                (cut(&a.path, 50), None),
-                (cut(&a.tracking_ids.join(", "), 60), None),
-            ]);
-        }
-        o.push_str(&t.render(st));
-        more(&mut o, st, s.auth_problems.len());
-    }
-
-    if !s.cors_problems.is_empty() {
-        let _ = writeln!(o, "\n{}", st.bold("CORS"));
-        let mut t = Table::new(
-            &[
-                "problem",
-                "n",
-                "method",
-                "host",
-                "path",
-                "origin",
-                "allowed origin",
-                "status",
-            ],
-            &[false, true, false, false, false, false, false, false],
-        );
-        for c in s.cors_problems.iter().take(TEXT_ROWS) {
-            t.styled_row(vec![
-                (c.kind.clone(), Some(red)),
-                (c.count.to_string(), None),
-                (c.method.clone(), None),
-                (cut(&c.host, 40), None),
-                (cut(&c.path, 50), None),
-                (c.origin.clone().unwrap_or_else(|| "-".to_owned()), None),
-                (
-                    c.allow_origin.clone().unwrap_or_else(|| "-".to_owned()),
-                    None,
-                ),
-                (status_text(c.status), None),
-            ]);
-        }
-        o.push_str(&t.render(st));
-        more(&mut o, st, s.cors_problems.len());
-    }
+    auth_and_cors(&mut o, s, st);
 
     let _ = writeln!(
         o,

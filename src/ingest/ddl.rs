@@ -226,43 +226,7 @@ pub fn ddl(engine: Engine, location: Option<&str>, keys: &[Key]) -> String {
                     ));
                 }
             }
-            Engine::Athena => {
-                out.push_str(&format!(
-                    "CREATE EXTERNAL TABLE IF NOT EXISTS harx_{table} (\n{}\n)",
-                    cols.join(",\n")
-                ));
-                if !parts.is_empty() {
-                    let p: Vec<String> = parts
-                        .iter()
-                        .map(|(n, t)| format!("{} {t}", quote(engine, n)))
-                        .collect();
-                    out.push_str(&format!("\nPARTITIONED BY ({})", p.join(", ")));
-                }
-                out.push_str(&format!("\nSTORED AS PARQUET\nLOCATION '{dir}/'"));
-                if !parts.is_empty() {
-                    // Partition projection: no MSCK REPAIR, no Glue partition listing.
-                    let mut props = vec!["'projection.enabled' = 'true'".to_owned()];
-                    let mut template = dir.clone();
-                    for k in keys {
-                        match k {
-                            Key::Tenant => {
-                                props.push("'projection.tenant.type' = 'injected'".into())
-                            }
-                            Key::Date => {
-                                props.push("'projection.date.type' = 'date'".into());
-                                props.push("'projection.date.format' = 'yyyy-MM-dd'".into());
-                                props.push("'projection.date.range' = '2000-01-01,NOW'".into());
-                                props.push("'projection.date.interval' = '1'".into());
-                                props.push("'projection.date.interval.unit' = 'DAYS'".into());
-                            }
-                        }
-                        template.push_str(&format!("/{0}=${{{0}}}", k.name()));
-                    }
-                    props.push(format!("'storage.location.template' = '{template}'"));
-                    out.push_str(&format!("\nTBLPROPERTIES (\n  {}\n)", props.join(",\n  ")));
-                }
-                out.push_str(";\n");
-            }
+            Engine::Athena => athena_table(&mut out, table, &dir, &cols, &parts, keys),
             Engine::Bigquery => {
                 let dir = dir.replacen("s3://", "gs://", 1);
                 if parts.is_empty() {
@@ -283,6 +247,51 @@ pub fn ddl(engine: Engine, location: Option<&str>, keys: &[Key]) -> String {
         out.push_str("-- tenant is injected: queries name it (WHERE tenant = '…'), with the value as it appears, percent-encoded, in the path.\n");
     }
     out
+}
+
+/// The Athena table of one dataset table, with partition projection.
+fn athena_table(
+    out: &mut String,
+    table: &str,
+    dir: &str,
+    cols: &[String],
+    parts: &[(String, String)],
+    keys: &[Key],
+) {
+    let engine = Engine::Athena;
+    out.push_str(&format!(
+        "CREATE EXTERNAL TABLE IF NOT EXISTS harx_{table} (\n{}\n)",
+        cols.join(",\n")
+    ));
+    if !parts.is_empty() {
+        let p: Vec<String> = parts
+            .iter()
+            .map(|(n, t)| format!("{} {t}", quote(engine, n)))
+            .collect();
+        out.push_str(&format!("\nPARTITIONED BY ({})", p.join(", ")));
+    }
+    out.push_str(&format!("\nSTORED AS PARQUET\nLOCATION '{dir}/'"));
+    if !parts.is_empty() {
+        // Partition projection: no MSCK REPAIR, no Glue partition listing.
+        let mut props = vec!["'projection.enabled' = 'true'".to_owned()];
+        let mut template = dir.to_owned();
+        for k in keys {
+            match k {
+                Key::Tenant => props.push("'projection.tenant.type' = 'injected'".into()),
+                Key::Date => {
+                    props.push("'projection.date.type' = 'date'".into());
+                    props.push("'projection.date.format' = 'yyyy-MM-dd'".into());
+                    props.push("'projection.date.range' = '2000-01-01,NOW'".into());
+                    props.push("'projection.date.interval' = '1'".into());
+                    props.push("'projection.date.interval.unit' = 'DAYS'".into());
+                }
+            }
+            template.push_str(&format!("/{0}=${{{0}}}", k.name()));
+        }
+        props.push(format!("'storage.location.template' = '{template}'"));
+        out.push_str(&format!("\nTBLPROPERTIES (\n  {}\n)", props.join(",\n  ")));
+    }
+    out.push_str(";\n");
 }
 
 #[cfg(test)]

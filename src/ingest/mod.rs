@@ -149,6 +149,64 @@ fn run_id() -> String {
     )
 }
 
+/// The inputs still to read (those already in the dataset by path, size and mtime are
+/// counted, not read), in commit groups bounded in input bytes and in files.
+fn plan_groups(
+    files: Vec<inputs::Found>,
+    quick: &std::collections::HashSet<(String, u64, i128)>,
+    cfg: &IngestConfig,
+    report: &mut IngestReport,
+) -> Vec<Vec<Task>> {
+    let mut tasks = Vec::new();
+    for found in files {
+        let (size, mtime, abs) = if found.path.as_os_str() == "-" {
+            (0, 0, "-".to_owned())
+        } else {
+            match std::fs::metadata(&found.path) {
+                Ok(m) => (
+                    m.len(),
+                    mtime_ns(&m),
+                    std::fs::canonicalize(&found.path)
+                        .unwrap_or_else(|_| found.path.clone())
+                        .display()
+                        .to_string(),
+                ),
+                Err(e) => {
+                    report
+                        .failed
+                        .push((found.path.display().to_string(), e.to_string()));
+                    continue;
+                }
+            }
+        };
+        if abs != "-" && quick.contains(&(abs.clone(), size, mtime)) {
+            report.already += 1;
+            continue;
+        }
+        tasks.push(Task {
+            found,
+            size,
+            mtime_ns: mtime,
+            abs,
+        });
+    }
+    // Commit groups: bounded in input bytes and in files.
+    let mut groups: Vec<Vec<Task>> = vec![Vec::new()];
+    let mut group_bytes = 0u64;
+    for t in tasks {
+        let last = groups.last().map_or(0, Vec::len);
+        if last > 0 && (group_bytes >= cfg.group_bytes || last >= cfg.group_files) {
+            groups.push(Vec::new());
+            group_bytes = 0;
+        }
+        group_bytes += t.size;
+        if let Some(g) = groups.last_mut() {
+            g.push(t);
+        }
+    }
+    groups
+}
+
 /// Ingests `inputs` into the dataset.
 ///
 /// # Errors
@@ -189,53 +247,7 @@ pub fn run(pipeline: &Pipeline, cfg: &IngestConfig, inputs: &[PathBuf]) -> Resul
             ..FileRow::default()
         });
     }
-    let mut tasks = Vec::new();
-    for found in discovered.files {
-        let (size, mtime, abs) = if found.path.as_os_str() == "-" {
-            (0, 0, "-".to_owned())
-        } else {
-            match std::fs::metadata(&found.path) {
-                Ok(m) => (
-                    m.len(),
-                    mtime_ns(&m),
-                    std::fs::canonicalize(&found.path)
-                        .unwrap_or_else(|_| found.path.clone())
-                        .display()
-                        .to_string(),
-                ),
-                Err(e) => {
-                    report
-                        .failed
-                        .push((found.path.display().to_string(), e.to_string()));
-                    continue;
-                }
-            }
-        };
-        if abs != "-" && ingested.quick.contains(&(abs.clone(), size, mtime)) {
-            report.already += 1;
-            continue;
-        }
-        tasks.push(Task {
-            found,
-            size,
-            mtime_ns: mtime,
-            abs,
-        });
-    }
-    // Commit groups: bounded in input bytes and in files.
-    let mut groups: Vec<Vec<Task>> = vec![Vec::new()];
-    let mut group_bytes = 0u64;
-    for t in tasks {
-        let last = groups.last().map_or(0, Vec::len);
-        if last > 0 && (group_bytes >= cfg.group_bytes || last >= cfg.group_files) {
-            groups.push(Vec::new());
-            group_bytes = 0;
-        }
-        group_bytes += t.size;
-        if let Some(g) = groups.last_mut() {
-            g.push(t);
-        }
-    }
+    let groups = plan_groups(discovered.files, &ingested.quick, cfg, &mut report);
     let total_files: usize = groups.iter().map(Vec::len).sum();
     let total_bytes: u64 = groups.iter().flatten().map(|t| t.size).sum();
     let progress = Progress {
@@ -425,17 +437,13 @@ fn input_error(e: &Error) -> bool {
     )
 }
 
-fn process(
-    pipeline: &Pipeline,
-    cfg: &IngestConfig,
-    writers: &EntryWriters<'_>,
-    known: &HashMap<String, String>,
-    claimed: &Mutex<HashMap<String, String>>,
-    t: &Task,
-) -> Result<Processed> {
+/// What identifies an input: its SHA-256 and, for a stream (standard input, a FIFO,
+/// `<(…)`), its bytes, read once and spooled (bounded memory). `None` when the input is
+/// done with: not a HAR by its first bytes (found by walking a directory), or unreadable;
+/// `out` says which.
+fn identify(t: &Task, cfg: &IngestConfig, out: &mut Processed) -> Option<(String, Option<Source>)> {
     let path = &t.found.path;
     let label = path.display().to_string();
-    let mut out = Processed::default();
     let stdin = path.as_os_str() == "-";
     // standard input, a FIFO or `<(…)`: read once, spooled (bounded memory)
     let stream = stdin || std::fs::metadata(path).is_ok_and(|m| !m.is_file());
@@ -445,11 +453,11 @@ fn process(
             Ok(h) if inputs::looks_like_input(&h) => {}
             Ok(_) => {
                 out.ignored = true;
-                return Ok(out);
+                return None;
             }
             Err(e) => {
                 out.rows.push(failed_row(&label, None, e.to_string()));
-                return Ok(out);
+                return None;
             }
         }
     }
@@ -467,7 +475,7 @@ fn process(
             }
             Err(e) => {
                 out.rows.push(failed_row(&label, None, e.to_string()));
-                return Ok(out);
+                return None;
             }
         }
     } else {
@@ -475,23 +483,46 @@ fn process(
             Ok(s) => s,
             Err(e) => {
                 out.rows.push(failed_row(&label, None, e.to_string()));
-                return Ok(out);
+                return None;
             }
         }
+    };
+    Some((sha, streamed))
+}
+
+/// Claims `sha` for this run (two inputs with the same bytes are read once).
+fn claim(claimed: &Mutex<HashMap<String, String>>, sha: &str, label: &str) -> bool {
+    let mut c = claimed
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if c.contains_key(sha) {
+        return false;
+    }
+    c.insert(sha.to_owned(), label.to_owned());
+    true
+}
+
+fn process(
+    pipeline: &Pipeline,
+    cfg: &IngestConfig,
+    writers: &EntryWriters<'_>,
+    known: &HashMap<String, String>,
+    claimed: &Mutex<HashMap<String, String>>,
+    t: &Task,
+) -> Result<Processed> {
+    let path = &t.found.path;
+    let label = path.display().to_string();
+    let mut out = Processed::default();
+    let Some((sha, streamed)) = identify(t, cfg, &mut out) else {
+        return Ok(out);
     };
     if known.contains_key(&sha) {
         out.already = true;
         return Ok(out);
     }
-    {
-        let mut c = claimed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if c.contains_key(&sha) {
-            out.duplicate = true;
-            return Ok(out);
-        }
-        c.insert(sha.clone(), label.clone());
+    if !claim(claimed, &sha, &label) {
+        out.duplicate = true;
+        return Ok(out);
     }
     let file_tenant = cfg.tenant.for_file(&label);
     let size = streamed.as_ref().map_or(t.size, |s| s.bytes().len() as u64);

@@ -394,35 +394,31 @@ fn body_text(bytes: &[u8], mime: &str) -> (String, Option<&'static str>) {
     }
 }
 
-fn session(
-    id: u64,
-    request: &[u8],
-    response: &[u8],
-    meta: &[u8],
-    websocket: Option<&[u8]>,
-    opts: &SazOptions,
-    stats: &mut SazStats,
-) -> Value {
-    let meta = String::from_utf8_lossy(meta);
-    let meta = meta.trim_start_matches('\u{feff}');
-    let timers: BTreeMap<String, String> = attrs(meta, "SessionTimers").into_iter().collect();
-    let flags: BTreeMap<String, String> = all_attrs(meta, "SessionFlag")
-        .into_iter()
-        .filter_map(|a| {
-            let n = a.iter().find(|(k, _)| k == "N").map(|(_, v)| v.clone())?;
-            let v = a
-                .iter()
-                .find(|(k, _)| k == "V")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default();
-            Some((n.to_ascii_lowercase(), v))
+/// The cookies of `Cookie` (`name` = "cookie") or `Set-Cookie` headers, as HAR lists.
+fn cookies(h: &[(String, String)], name: &str) -> Vec<Value> {
+    h.iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .flat_map(|(_, v)| {
+            if name == "cookie" {
+                v.split(';')
+                    .filter_map(|c| {
+                        let (n, v) = c.trim().split_once('=')?;
+                        Some(json!({"name": n, "value": v}))
+                    })
+                    .collect::<Vec<_>>()
+            } else {
+                v.split(';')
+                    .next()
+                    .and_then(|c| c.trim().split_once('='))
+                    .map(|(n, v)| vec![json!({"name": n, "value": v})])
+                    .unwrap_or_default()
+            }
         })
-        .collect();
-    let pipe: BTreeMap<String, String> = attrs(meta, "PipeInfo").into_iter().collect();
-    let reused = pipe
-        .get("Reused")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        .collect()
+}
 
+/// The HAR `request` of a session's raw request; whether it is a CONNECT tunnel.
+fn request_object(request: &[u8], opts: &SazOptions) -> (Map<String, Value>, bool) {
     let req_line_end = memchr::memchr(b'\n', request).unwrap_or(request.len());
     let req_line = String::from_utf8_lossy(&request[..req_line_end]);
     let mut parts = req_line.split_whitespace();
@@ -452,27 +448,6 @@ fn session(
             json!({"name": n, "value": v})
         })
         .collect();
-    let cookies = |h: &[(String, String)], name: &str| -> Vec<Value> {
-        h.iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .flat_map(|(_, v)| {
-                if name == "cookie" {
-                    v.split(';')
-                        .filter_map(|c| {
-                            let (n, v) = c.trim().split_once('=')?;
-                            Some(json!({"name": n, "value": v}))
-                        })
-                        .collect::<Vec<_>>()
-                } else {
-                    v.split(';')
-                        .next()
-                        .and_then(|c| c.trim().split_once('='))
-                        .map(|(n, v)| vec![json!({"name": n, "value": v})])
-                        .unwrap_or_default()
-                }
-            })
-            .collect()
-    };
 
     let mut req_obj = Map::new();
     req_obj.insert("method".into(), json!(method));
@@ -500,7 +475,18 @@ fn session(
     }
     req_obj.insert("headersSize".into(), json!(req.head_len));
     req_obj.insert("bodySize".into(), json!(req.wire_len));
+    (req_obj, is_connect)
+}
 
+/// The HAR `response` of a session's raw response, and the entry's error when the
+/// session has none or Fiddler answered it itself.
+fn response_object(
+    response: &[u8],
+    is_connect: bool,
+    flags: &BTreeMap<String, String>,
+    opts: &SazOptions,
+    stats: &mut SazStats,
+) -> (Map<String, Value>, Option<String>) {
     let aborted = response.iter().all(u8::is_ascii_whitespace);
     let mut resp_obj = Map::new();
     let mut error = None;
@@ -582,9 +568,17 @@ fn session(
             error = Some(format!("Fiddler reported {status} {status_text}"));
         }
     }
+    (resp_obj, error)
+}
 
+/// The HAR `timings` of a session, from Fiddler's server-side timers; and the total.
+fn timings_object(
+    timers: &BTreeMap<String, String>,
+    reused: bool,
+    is_connect: bool,
+) -> (Map<String, Value>, f64) {
     // Timings (§ module docs).
-    let t = |n: &str| timer(&timers, n);
+    let t = |n: &str| timer(timers, n);
     let dur = |n: &str| {
         timers
             .get(n)
@@ -641,6 +635,44 @@ fn session(
         .iter()
         .flatten()
         .sum();
+    (timings, total)
+}
+
+fn session(
+    id: u64,
+    request: &[u8],
+    response: &[u8],
+    meta: &[u8],
+    websocket: Option<&[u8]>,
+    opts: &SazOptions,
+    stats: &mut SazStats,
+) -> Value {
+    let meta = String::from_utf8_lossy(meta);
+    let meta = meta.trim_start_matches('\u{feff}');
+    let timers: BTreeMap<String, String> = attrs(meta, "SessionTimers").into_iter().collect();
+    let flags: BTreeMap<String, String> = all_attrs(meta, "SessionFlag")
+        .into_iter()
+        .filter_map(|a| {
+            let n = a.iter().find(|(k, _)| k == "N").map(|(_, v)| v.clone())?;
+            let v = a
+                .iter()
+                .find(|(k, _)| k == "V")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            Some((n.to_ascii_lowercase(), v))
+        })
+        .collect();
+    let pipe: BTreeMap<String, String> = attrs(meta, "PipeInfo").into_iter().collect();
+    let reused = pipe
+        .get("Reused")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+
+    let (req_obj, is_connect) = request_object(request, opts);
+    let (resp_obj, error) = response_object(response, is_connect, &flags, opts, stats);
+    let (timings, total) = timings_object(&timers, reused, is_connect);
+    let tunnel = is_connect;
+    let t = |n: &str| timer(&timers, n);
+    let done = t("ServerDoneResponse");
 
     let started = timers
         .get("ClientBeginRequest")

@@ -177,103 +177,143 @@ fn nv(n: &str, v: &str) -> J {
     J::O(vec![("name".into(), s(n)), ("value".into(), s(v))])
 }
 
+/// The parts of one request and response that a plant puts a secret in.
+struct Parts {
+    req_h: Vec<J>,
+    resp_h: Vec<J>,
+    cookies: Vec<J>,
+    query: Vec<J>,
+    url: String,
+    post: Option<(String, String)>,
+    content: String,
+    content_mime: String,
+    encoding: Option<&'static str>,
+    redirect: String,
+}
+
+fn plant(x: &mut Parts, p: &Plant, sec: &str) {
+    match p {
+        Plant::Bearer => x.req_h.push(nv("Authorization", &format!("Bearer {sec}"))),
+        Plant::CookieHeader => x.req_h.push(nv("Cookie", &format!("a={sec}; theme=x"))),
+        Plant::CookieArray => x.cookies.push(nv("sid", sec)),
+        Plant::Query => {
+            x.url.push_str(&format!("&access_token={sec}"));
+            x.query.push(nv("access_token", sec));
+        }
+        Plant::JsonBody => {
+            x.post = Some((
+                "application/json".into(),
+                format!("{{\"user\": \"bob\", \"password\": \"{sec}\"}}"),
+            ));
+        }
+        Plant::NestedResponse => {
+            (x.content_mime, x.encoding) = ("application/json".into(), None);
+            x.content = format!(
+                "{{\"data\": {{\"items\": [1, 2], \"auth\": {{\"refresh_token\": \"{sec}\"}}}}}}"
+            );
+        }
+        Plant::SetCookie => x
+            .resp_h
+            .push(nv("Set-Cookie", &format!("sid={sec}; Path=/; HttpOnly"))),
+        Plant::FormBody => {
+            x.post = Some((
+                "application/x-www-form-urlencoded".into(),
+                format!("user=bob&password={sec}"),
+            ));
+        }
+        Plant::CamelQuery => {
+            x.url.push_str(&format!("&accessToken={sec}"));
+            x.query.push(nv("accessToken", sec));
+        }
+        Plant::OddHeader => x.req_h.push(nv("X-Parse-REST-API-Key", sec)),
+        Plant::RailsForm => {
+            x.post = Some((
+                "application/x-www-form-urlencoded".into(),
+                format!("user%5Bemail%5D=b%40x.org&user%5Bpassword%5D={sec}"),
+            ));
+        }
+        Plant::XssiBody => {
+            x.content = format!(")]}}'\n{{\"access_token\": \"{sec}\"}}");
+            (x.content_mime, x.encoding) = ("application/json".into(), None);
+        }
+        Plant::JsonpBody => {
+            x.content = format!("cb({{\"token\": \"{sec}\"}});");
+            (x.content_mime, x.encoding) = ("application/javascript".into(), None);
+        }
+        Plant::SoapBody => {
+            x.content = format!(
+                "<soap:Envelope><wsse:Password Type=\"t\">{sec}</wsse:Password></soap:Envelope>"
+            );
+            x.content_mime = "text/xml".into();
+            x.encoding = None;
+        }
+        Plant::ScriptBody => {
+            x.content = format!("var cfg = {{apiKey: '{sec}', n: 1}};");
+            x.content_mime = "application/javascript".into();
+            x.encoding = None;
+        }
+        Plant::HashRoute => {
+            x.redirect = format!("https://app.example.com/#/auth?token={sec}&x=1");
+        }
+        Plant::SetCookieJoined => x.resp_h.push(nv(
+            "Set-Cookie",
+            &format!("lang=en; Expires=Wed, 21 Oct 2026 07:28:00 GMT, session={sec}; Path=/"),
+        )),
+        Plant::OktaValue => {
+            x.post = Some((
+                "application/json".into(),
+                format!("{{\"credentials\": {{\"password\": {{\"value\": \"{sec}\"}}}}}}"),
+            ));
+        }
+        Plant::Base64Octet => {
+            let json = format!("{{\"password\": \"{sec}\"}}");
+            x.content = b64(json.as_bytes());
+            x.content_mime = "application/octet-stream".into();
+            x.encoding = Some("base64");
+        }
+    }
+}
+
 fn har(entries: &[Entry], st: &Style) -> String {
     let mut list = Vec::new();
     for (i, e) in entries.iter().enumerate() {
-        let mut req_h: Vec<J> = e.plain_headers.iter().map(|(n, v)| nv(n, v)).collect();
-        let mut resp_h = vec![nv("TrackingID", &format!("TRACK-{i}"))];
-        let mut cookies = Vec::new();
-        let mut query = vec![nv("page", "2")];
-        let mut url = format!("https://api.example.com/v1/items/{i}?page=2");
-        let mut post: Option<(String, String)> = None;
-        let mut content = "{\"ok\": true}".to_owned();
-        let mut content_mime = "application/json".to_owned();
-        let mut encoding: Option<&str> = None;
-        let mut redirect = String::new();
+        let req_h: Vec<J> = e.plain_headers.iter().map(|(n, v)| nv(n, v)).collect();
+        let resp_h = vec![nv("TrackingID", &format!("TRACK-{i}"))];
+        let cookies = Vec::new();
+        let query = vec![nv("page", "2")];
+        let url = format!("https://api.example.com/v1/items/{i}?page=2");
+        let post: Option<(String, String)> = None;
+        let content = "{\"ok\": true}".to_owned();
+        let content_mime = "application/json".to_owned();
+        let encoding: Option<&str> = None;
+        let redirect = String::new();
+        let mut x = Parts {
+            req_h,
+            resp_h,
+            cookies,
+            query,
+            url,
+            post,
+            content,
+            content_mime,
+            encoding,
+            redirect,
+        };
         for (p, sec) in &e.plants {
-            match p {
-                Plant::Bearer => req_h.push(nv("Authorization", &format!("Bearer {sec}"))),
-                Plant::CookieHeader => req_h.push(nv("Cookie", &format!("a={sec}; theme=x"))),
-                Plant::CookieArray => cookies.push(nv("sid", sec)),
-                Plant::Query => {
-                    url.push_str(&format!("&access_token={sec}"));
-                    query.push(nv("access_token", sec));
-                }
-                Plant::JsonBody => {
-                    post = Some((
-                        "application/json".into(),
-                        format!("{{\"user\": \"bob\", \"password\": \"{sec}\"}}"),
-                    ));
-                }
-                Plant::NestedResponse => {
-                    (content_mime, encoding) = ("application/json".into(), None);
-                    content = format!(
-                        "{{\"data\": {{\"items\": [1, 2], \"auth\": {{\"refresh_token\": \"{sec}\"}}}}}}"
-                    );
-                }
-                Plant::SetCookie => {
-                    resp_h.push(nv("Set-Cookie", &format!("sid={sec}; Path=/; HttpOnly")))
-                }
-                Plant::FormBody => {
-                    post = Some((
-                        "application/x-www-form-urlencoded".into(),
-                        format!("user=bob&password={sec}"),
-                    ));
-                }
-                Plant::CamelQuery => {
-                    url.push_str(&format!("&accessToken={sec}"));
-                    query.push(nv("accessToken", sec));
-                }
-                Plant::OddHeader => req_h.push(nv("X-Parse-REST-API-Key", sec)),
-                Plant::RailsForm => {
-                    post = Some((
-                        "application/x-www-form-urlencoded".into(),
-                        format!("user%5Bemail%5D=b%40x.org&user%5Bpassword%5D={sec}"),
-                    ));
-                }
-                Plant::XssiBody => {
-                    content = format!(")]}}'\n{{\"access_token\": \"{sec}\"}}");
-                    (content_mime, encoding) = ("application/json".into(), None);
-                }
-                Plant::JsonpBody => {
-                    content = format!("cb({{\"token\": \"{sec}\"}});");
-                    (content_mime, encoding) = ("application/javascript".into(), None);
-                }
-                Plant::SoapBody => {
-                    content = format!(
-                        "<soap:Envelope><wsse:Password Type=\"t\">{sec}</wsse:Password></soap:Envelope>"
-                    );
-                    content_mime = "text/xml".into();
-                    encoding = None;
-                }
-                Plant::ScriptBody => {
-                    content = format!("var cfg = {{apiKey: '{sec}', n: 1}};");
-                    content_mime = "application/javascript".into();
-                    encoding = None;
-                }
-                Plant::HashRoute => {
-                    redirect = format!("https://app.example.com/#/auth?token={sec}&x=1");
-                }
-                Plant::SetCookieJoined => resp_h.push(nv(
-                    "Set-Cookie",
-                    &format!(
-                        "lang=en; Expires=Wed, 21 Oct 2026 07:28:00 GMT, session={sec}; Path=/"
-                    ),
-                )),
-                Plant::OktaValue => {
-                    post = Some((
-                        "application/json".into(),
-                        format!("{{\"credentials\": {{\"password\": {{\"value\": \"{sec}\"}}}}}}"),
-                    ));
-                }
-                Plant::Base64Octet => {
-                    let json = format!("{{\"password\": \"{sec}\"}}");
-                    content = b64(json.as_bytes());
-                    content_mime = "application/octet-stream".into();
-                    encoding = Some("base64");
-                }
-            }
+            plant(&mut x, p, sec);
         }
+        let Parts {
+            req_h,
+            resp_h,
+            cookies,
+            query,
+            url,
+            post,
+            content,
+            content_mime,
+            encoding,
+            redirect,
+        } = x;
         let mut request = vec![
             ("method".to_owned(), s("POST")),
             ("url".to_owned(), J::S(url)),
