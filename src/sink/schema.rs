@@ -15,61 +15,371 @@ use std::sync::{Arc, OnceLock};
 /// any change; changes are add-only (new nullable columns at the end).
 pub const SCHEMA_VERSION: &str = "1";
 
-/// The columns of the `entries` table, in order, with their Arrow types.
-pub const COLUMNS: &[(&str, Kind)] = &[
-    ("source_file", Kind::Str),
-    ("entry_index", Kind::I64),
-    ("producer", Kind::Str),
-    ("page_id", Kind::Str),
-    ("page_title", Kind::Str),
-    ("started_at", Kind::Timestamp),
-    ("started_at_raw", Kind::Str),
-    ("method", Kind::Str),
-    ("url", Kind::Str),
-    ("scheme", Kind::Str),
-    ("host", Kind::Str),
-    ("port", Kind::I32),
-    ("path", Kind::Str),
-    ("query", Kind::Str),
-    ("http_version", Kind::Str),
-    ("http_version_raw", Kind::Str),
-    ("status", Kind::I32),
-    ("status_text", Kind::Str),
-    ("status_class", Kind::Str),
-    ("error", Kind::Str),
-    ("mime_type", Kind::Str),
-    ("resource_type", Kind::Str),
-    ("priority", Kind::Str),
-    ("initiator_type", Kind::Str),
-    ("from_cache", Kind::Bool),
-    ("server_ip", Kind::Str),
-    ("connection", Kind::Str),
-    ("request_headers_size", Kind::I64),
-    ("request_body_size", Kind::I64),
-    ("response_headers_size", Kind::I64),
-    ("response_body_size", Kind::I64),
-    ("content_size", Kind::I64),
-    ("transfer_size", Kind::I64),
-    ("time_ms", Kind::F64),
-    ("blocked_ms", Kind::F64),
-    ("dns_ms", Kind::F64),
-    ("connect_ms", Kind::F64),
-    ("ssl_ms", Kind::F64),
-    ("send_ms", Kind::F64),
-    ("wait_ms", Kind::F64),
-    ("receive_ms", Kind::F64),
-    ("blocked_queueing_ms", Kind::F64),
-    ("tcp_ms", Kind::F64),
-    ("ssl_in_connect", Kind::Bool),
-    ("total_ms", Kind::F64),
-    ("request_headers", Kind::Headers),
-    ("response_headers", Kind::Headers),
-    ("tracking_id", Kind::Str),
-    ("tracking_header", Kind::Str),
-    ("redirect_url", Kind::Str),
-    ("request_body", Kind::Str),
-    ("response_body", Kind::Str),
-    ("response_body_encoding", Kind::Str),
+/// One column of the `entries` table: its name, whether it may be null, and how its value
+/// comes from a parsed entry. The Arrow schema, the batch builder and the column order
+/// all come from [`COLUMNS`]; a value is taken by name from [`Cells`], never by
+/// position, so two columns cannot be swapped by mistake.
+#[derive(Clone, Copy)]
+pub struct Column {
+    /// The column's name.
+    pub name: &'static str,
+    /// Whether it may hold nulls.
+    pub nullable: bool,
+    /// Its type, and the value of one row.
+    pub value: Value,
+}
+
+impl std::fmt::Debug for Column {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {:?}", self.name, self.kind())
+    }
+}
+
+impl Column {
+    /// The column's kind.
+    pub fn kind(&self) -> Kind {
+        match self.value {
+            Value::Str(_) => Kind::Str,
+            Value::I64(_) => Kind::I64,
+            Value::I32(_) => Kind::I32,
+            Value::F64(_) => Kind::F64,
+            Value::Bool(_) => Kind::Bool,
+            Value::Timestamp(_) => Kind::Timestamp,
+            Value::Headers(_) => Kind::Headers,
+        }
+    }
+}
+
+/// A column's type with the function that reads its value from one row's [`Cells`].
+#[derive(Clone, Copy)]
+pub enum Value {
+    /// UTF-8 string.
+    Str(for<'c> fn(&'c Cells<'c>) -> Option<&'c str>),
+    /// 64-bit signed integer.
+    I64(fn(&Cells<'_>) -> Option<i64>),
+    /// 32-bit signed integer.
+    I32(fn(&Cells<'_>) -> Option<i32>),
+    /// 64-bit float.
+    F64(fn(&Cells<'_>) -> Option<f64>),
+    /// Boolean.
+    Bool(fn(&Cells<'_>) -> Option<bool>),
+    /// Microseconds since the epoch, UTC.
+    Timestamp(fn(&Cells<'_>) -> Option<i64>),
+    /// Name/value pairs in order.
+    #[allow(clippy::type_complexity)]
+    Headers(for<'c> fn(&'c Cells<'c>) -> &'c [(Cow<'c, str>, Cow<'c, str>)]),
+}
+
+/// One row as the columns read it: the parsed entry, its input, and the values derived
+/// from it once per row (the URL's parts, the normalized HTTP version, the status class).
+#[derive(Debug)]
+pub struct Cells<'c> {
+    /// The input's facts.
+    pub file: &'c FileContext,
+    /// The parsed entry.
+    pub row: &'c EntryRow<'c>,
+    /// `url` split into its parts.
+    pub url: crate::har::url::UrlParts<'c>,
+    /// The scheme, lowercased.
+    pub scheme: Option<String>,
+    /// The host, lowercased.
+    pub host: Option<String>,
+    /// The normalized HTTP version (`1.1`, `2`, `3`).
+    pub http_version: Option<&'c str>,
+    /// `2xx`…`5xx`, `no_response`.
+    pub status_class: &'c str,
+}
+
+impl<'c> Cells<'c> {
+    /// The cells of `row`.
+    pub fn new(file: &'c FileContext, row: &'c EntryRow<'c>) -> Self {
+        let url = row
+            .url
+            .as_deref()
+            .map(crate::har::url::split_url)
+            .unwrap_or_default();
+        Self {
+            file,
+            row,
+            scheme: url.scheme.map(str::to_ascii_lowercase),
+            host: url.host.map(str::to_ascii_lowercase),
+            url,
+            http_version: row
+                .http_version_raw
+                .as_deref()
+                .and_then(crate::har::normalize_http_version),
+            status_class: crate::har::status_class(row.status),
+        }
+    }
+}
+
+/// The columns of the `entries` table, in order (new columns go at the end).
+pub const COLUMNS: &[Column] = &[
+    Column {
+        name: "source_file",
+        nullable: false,
+        value: Value::Str(|c| Some(&c.file.source_file)),
+    },
+    Column {
+        name: "entry_index",
+        nullable: false,
+        value: Value::I64(|c| Some(c.row.entry_index)),
+    },
+    Column {
+        name: "producer",
+        nullable: true,
+        value: Value::Str(|c| c.file.producer.as_deref()),
+    },
+    Column {
+        name: "page_id",
+        nullable: true,
+        value: Value::Str(|c| c.row.page_id.as_deref()),
+    },
+    Column {
+        name: "page_title",
+        nullable: true,
+        value: Value::Str(|c| c.row.page_title),
+    },
+    Column {
+        name: "started_at",
+        nullable: true,
+        value: Value::Timestamp(|c| c.row.started_at),
+    },
+    Column {
+        name: "started_at_raw",
+        nullable: true,
+        value: Value::Str(|c| c.row.started_at_raw.as_deref()),
+    },
+    Column {
+        name: "method",
+        nullable: true,
+        value: Value::Str(|c| c.row.method.as_deref()),
+    },
+    Column {
+        name: "url",
+        nullable: true,
+        value: Value::Str(|c| c.row.url.as_deref()),
+    },
+    Column {
+        name: "scheme",
+        nullable: true,
+        value: Value::Str(|c| c.scheme.as_deref()),
+    },
+    Column {
+        name: "host",
+        nullable: true,
+        value: Value::Str(|c| c.host.as_deref()),
+    },
+    Column {
+        name: "port",
+        nullable: true,
+        value: Value::I32(|c| c.url.port),
+    },
+    Column {
+        name: "path",
+        nullable: true,
+        value: Value::Str(|c| c.url.path),
+    },
+    Column {
+        name: "query",
+        nullable: true,
+        value: Value::Str(|c| c.url.query),
+    },
+    Column {
+        name: "http_version",
+        nullable: true,
+        value: Value::Str(|c| c.http_version),
+    },
+    Column {
+        name: "http_version_raw",
+        nullable: true,
+        value: Value::Str(|c| c.row.http_version_raw.as_deref()),
+    },
+    Column {
+        name: "status",
+        nullable: true,
+        value: Value::I32(|c| c.row.status.and_then(|s| i32::try_from(s).ok())),
+    },
+    Column {
+        name: "status_text",
+        nullable: true,
+        value: Value::Str(|c| c.row.status_text.as_deref()),
+    },
+    Column {
+        name: "status_class",
+        nullable: false,
+        value: Value::Str(|c| Some(c.status_class)),
+    },
+    Column {
+        name: "error",
+        nullable: true,
+        value: Value::Str(|c| c.row.error.as_deref()),
+    },
+    Column {
+        name: "mime_type",
+        nullable: true,
+        value: Value::Str(|c| c.row.mime_type.as_deref()),
+    },
+    Column {
+        name: "resource_type",
+        nullable: true,
+        value: Value::Str(|c| c.row.resource_type.as_deref()),
+    },
+    Column {
+        name: "priority",
+        nullable: true,
+        value: Value::Str(|c| c.row.priority.as_deref()),
+    },
+    Column {
+        name: "initiator_type",
+        nullable: true,
+        value: Value::Str(|c| c.row.initiator_type.as_deref()),
+    },
+    Column {
+        name: "from_cache",
+        nullable: false,
+        value: Value::Bool(|c| Some(c.row.from_cache)),
+    },
+    Column {
+        name: "server_ip",
+        nullable: true,
+        value: Value::Str(|c| c.row.server_ip.as_deref()),
+    },
+    Column {
+        name: "connection",
+        nullable: true,
+        value: Value::Str(|c| c.row.connection.as_deref()),
+    },
+    Column {
+        name: "request_headers_size",
+        nullable: true,
+        value: Value::I64(|c| c.row.sizes[0]),
+    },
+    Column {
+        name: "request_body_size",
+        nullable: true,
+        value: Value::I64(|c| c.row.sizes[1]),
+    },
+    Column {
+        name: "response_headers_size",
+        nullable: true,
+        value: Value::I64(|c| c.row.sizes[2]),
+    },
+    Column {
+        name: "response_body_size",
+        nullable: true,
+        value: Value::I64(|c| c.row.sizes[3]),
+    },
+    Column {
+        name: "content_size",
+        nullable: true,
+        value: Value::I64(|c| c.row.sizes[4]),
+    },
+    Column {
+        name: "transfer_size",
+        nullable: true,
+        value: Value::I64(|c| c.row.sizes[5]),
+    },
+    Column {
+        name: "time_ms",
+        nullable: true,
+        value: Value::F64(|c| c.row.time),
+    },
+    Column {
+        name: "blocked_ms",
+        nullable: true,
+        value: Value::F64(|c| c.row.phases.blocked),
+    },
+    Column {
+        name: "dns_ms",
+        nullable: true,
+        value: Value::F64(|c| c.row.phases.dns),
+    },
+    Column {
+        name: "connect_ms",
+        nullable: true,
+        value: Value::F64(|c| c.row.phases.connect),
+    },
+    Column {
+        name: "ssl_ms",
+        nullable: true,
+        value: Value::F64(|c| c.row.phases.ssl),
+    },
+    Column {
+        name: "send_ms",
+        nullable: true,
+        value: Value::F64(|c| c.row.phases.send),
+    },
+    Column {
+        name: "wait_ms",
+        nullable: true,
+        value: Value::F64(|c| c.row.phases.wait),
+    },
+    Column {
+        name: "receive_ms",
+        nullable: true,
+        value: Value::F64(|c| c.row.phases.receive),
+    },
+    Column {
+        name: "blocked_queueing_ms",
+        nullable: true,
+        value: Value::F64(|c| c.row.queueing),
+    },
+    Column {
+        name: "tcp_ms",
+        nullable: true,
+        value: Value::F64(|c| c.row.derived.tcp),
+    },
+    Column {
+        name: "ssl_in_connect",
+        nullable: true,
+        value: Value::Bool(|c| c.row.derived.ssl_in_connect),
+    },
+    Column {
+        name: "total_ms",
+        nullable: true,
+        value: Value::F64(|c| c.row.derived.total),
+    },
+    Column {
+        name: "request_headers",
+        nullable: false,
+        value: Value::Headers(|c| &c.row.request_headers),
+    },
+    Column {
+        name: "response_headers",
+        nullable: false,
+        value: Value::Headers(|c| &c.row.response_headers),
+    },
+    Column {
+        name: "tracking_id",
+        nullable: true,
+        value: Value::Str(|c| c.row.tracking_id.as_deref()),
+    },
+    Column {
+        name: "tracking_header",
+        nullable: true,
+        value: Value::Str(|c| c.row.tracking_header.as_deref()),
+    },
+    Column {
+        name: "redirect_url",
+        nullable: true,
+        value: Value::Str(|c| c.row.redirect_url.as_deref()),
+    },
+    Column {
+        name: "request_body",
+        nullable: true,
+        value: Value::Str(|c| c.row.request_body.as_deref()),
+    },
+    Column {
+        name: "response_body",
+        nullable: true,
+        value: Value::Str(|c| c.row.response_body.as_deref()),
+    },
+    Column {
+        name: "response_body_encoding",
+        nullable: true,
+        value: Value::Str(|c| c.row.response_body_encoding.as_deref()),
+    },
 ];
 
 /// Columns whose values are nearly unique: Parquet dictionary encoding is switched off.
@@ -138,18 +448,7 @@ pub fn entries_schema() -> SchemaRef {
         .get_or_init(|| {
             let fields: Vec<Field> = COLUMNS
                 .iter()
-                .map(|&(name, kind)| {
-                    let nullable = !matches!(
-                        name,
-                        "source_file"
-                            | "entry_index"
-                            | "status_class"
-                            | "from_cache"
-                            | "request_headers"
-                            | "response_headers"
-                    );
-                    Field::new(name, kind.data_type(), nullable)
-                })
+                .map(|c| Field::new(c.name, c.kind().data_type(), c.nullable))
                 .collect();
             Arc::new(Schema::new(fields))
         })
@@ -158,7 +457,7 @@ pub fn entries_schema() -> SchemaRef {
 
 /// Index of a column by name.
 pub fn column_index(name: &str) -> Option<usize> {
-    COLUMNS.iter().position(|(n, _)| *n == name)
+    COLUMNS.iter().position(|c| c.name == name)
 }
 
 /// One entry, as the parse stage hands it to the batch builder.
@@ -273,19 +572,97 @@ impl HeaderCol {
     }
 }
 
-/// Accumulates [`EntryRow`]s into a [`RecordBatch`] of the `entries` schema.
-#[derive(Debug, Default)]
+/// The builder of one column.
+#[derive(Debug)]
+enum ColumnBuilder {
+    Str(StringBuilder),
+    I64(Int64Builder),
+    I32(Int32Builder),
+    F64(Float64Builder),
+    Bool(BooleanBuilder),
+    Timestamp(TimestampMicrosecondBuilder),
+    Headers(HeaderCol),
+}
+
+impl ColumnBuilder {
+    fn new(kind: Kind) -> Self {
+        match kind {
+            Kind::Str => Self::Str(StringBuilder::new()),
+            Kind::I64 => Self::I64(Int64Builder::new()),
+            Kind::I32 => Self::I32(Int32Builder::new()),
+            Kind::F64 => Self::F64(Float64Builder::new()),
+            Kind::Bool => Self::Bool(BooleanBuilder::new()),
+            Kind::Timestamp => {
+                Self::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("UTC"))
+            }
+            Kind::Headers => Self::Headers(HeaderCol::default()),
+        }
+    }
+
+    /// Appends the column's value of one row; returns the bytes it adds.
+    fn append(&mut self, value: Value, c: &Cells<'_>) -> usize {
+        match (self, value) {
+            (Self::Str(b), Value::Str(f)) => {
+                let v = f(c);
+                b.append_option(v);
+                v.map_or(0, str::len)
+            }
+            (Self::I64(b), Value::I64(f)) => {
+                b.append_option(f(c));
+                8
+            }
+            (Self::Timestamp(b), Value::Timestamp(f)) => {
+                b.append_option(f(c));
+                8
+            }
+            (Self::I32(b), Value::I32(f)) => {
+                b.append_option(f(c));
+                4
+            }
+            (Self::F64(b), Value::F64(f)) => {
+                b.append_option(f(c));
+                8
+            }
+            (Self::Bool(b), Value::Bool(f)) => {
+                b.append_option(f(c));
+                1
+            }
+            (Self::Headers(b), Value::Headers(f)) => {
+                let h = f(c);
+                b.push(h);
+                h.iter().map(|(n, v)| n.len() + v.len() + 8).sum()
+            }
+            // each builder is made from its own column's kind
+            _ => 0,
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Self::Str(b) => Arc::new(b.finish()),
+            Self::I64(b) => Arc::new(b.finish()),
+            Self::I32(b) => Arc::new(b.finish()),
+            Self::F64(b) => Arc::new(b.finish()),
+            Self::Bool(b) => Arc::new(b.finish()),
+            Self::Timestamp(b) => Arc::new(b.finish()),
+            Self::Headers(b) => b.finish(),
+        }
+    }
+}
+
+/// Accumulates [`EntryRow`]s into a [`RecordBatch`] of the `entries` schema, one builder
+/// per column of [`COLUMNS`].
+#[derive(Debug)]
 pub struct EntryBatchBuilder {
-    strs: Vec<StringBuilder>,
-    i64s: Vec<Int64Builder>,
-    i32s: Vec<Int32Builder>,
-    f64s: Vec<Float64Builder>,
-    bools: Vec<BooleanBuilder>,
-    ts: TimestampMicrosecondBuilder,
-    req_headers: HeaderCol,
-    resp_headers: HeaderCol,
+    columns: Vec<ColumnBuilder>,
     rows: usize,
     bytes: usize,
+}
+
+impl Default for EntryBatchBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Per-file values shared by all rows of one input.
@@ -297,27 +674,16 @@ pub struct FileContext {
     pub producer: Option<String>,
 }
 
-fn count(kind: Kind) -> usize {
-    COLUMNS.iter().filter(|(_, k)| *k == kind).count()
-}
-
 impl EntryBatchBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         Self {
-            strs: (0..count(Kind::Str))
-                .map(|_| StringBuilder::new())
+            columns: COLUMNS
+                .iter()
+                .map(|c| ColumnBuilder::new(c.kind()))
                 .collect(),
-            i64s: (0..count(Kind::I64)).map(|_| Int64Builder::new()).collect(),
-            i32s: (0..count(Kind::I32)).map(|_| Int32Builder::new()).collect(),
-            f64s: (0..count(Kind::F64))
-                .map(|_| Float64Builder::new())
-                .collect(),
-            bools: (0..count(Kind::Bool))
-                .map(|_| BooleanBuilder::new())
-                .collect(),
-            ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
-            ..Self::default()
+            rows: 0,
+            bytes: 0,
         }
     }
 
@@ -338,89 +704,10 @@ impl EntryBatchBuilder {
 
     /// Appends one row.
     pub fn append(&mut self, file: &FileContext, row: &EntryRow<'_>) {
-        let url = row.url.as_deref();
-        let parts = url.map(crate::har::url::split_url).unwrap_or_default();
-        let http_version = row
-            .http_version_raw
-            .as_deref()
-            .and_then(crate::har::normalize_http_version);
-        let scheme = parts.scheme.map(str::to_ascii_lowercase);
-        let host = parts.host.map(str::to_ascii_lowercase);
-        let status_class = crate::har::status_class(row.status);
-        let strs: [Option<&str>; 28] = [
-            Some(&file.source_file),
-            file.producer.as_deref(),
-            row.page_id.as_deref(),
-            row.page_title,
-            row.started_at_raw.as_deref(),
-            row.method.as_deref(),
-            url,
-            scheme.as_deref(),
-            host.as_deref(),
-            parts.path,
-            parts.query,
-            http_version,
-            row.http_version_raw.as_deref(),
-            row.status_text.as_deref(),
-            Some(status_class),
-            row.error.as_deref(),
-            row.mime_type.as_deref(),
-            row.resource_type.as_deref(),
-            row.priority.as_deref(),
-            row.initiator_type.as_deref(),
-            row.server_ip.as_deref(),
-            row.connection.as_deref(),
-            row.tracking_id.as_deref(),
-            row.tracking_header.as_deref(),
-            row.redirect_url.as_deref(),
-            row.request_body.as_deref(),
-            row.response_body.as_deref(),
-            row.response_body_encoding.as_deref(),
-        ];
-        for (b, v) in self.strs.iter_mut().zip(strs.iter()) {
-            self.bytes += v.map_or(0, str::len);
-            b.append_option(*v);
+        let cells = Cells::new(file, row);
+        for (b, col) in self.columns.iter_mut().zip(COLUMNS) {
+            self.bytes += b.append(col.value, &cells);
         }
-        let p = &row.phases;
-        let d = &row.derived;
-        let i64s = [
-            Some(row.entry_index),
-            row.sizes[0],
-            row.sizes[1],
-            row.sizes[2],
-            row.sizes[3],
-            row.sizes[4],
-            row.sizes[5],
-        ];
-        for (b, v) in self.i64s.iter_mut().zip(i64s) {
-            b.append_option(v);
-        }
-        self.i32s[0].append_option(parts.port);
-        self.i32s[1].append_option(row.status.and_then(|s| i32::try_from(s).ok()));
-        let f64s = [
-            row.time,
-            p.blocked,
-            p.dns,
-            p.connect,
-            p.ssl,
-            p.send,
-            p.wait,
-            p.receive,
-            row.queueing,
-            d.tcp,
-            d.total,
-        ];
-        for (b, v) in self.f64s.iter_mut().zip(f64s) {
-            b.append_option(v);
-        }
-        self.bools[0].append_value(row.from_cache);
-        self.bools[1].append_option(d.ssl_in_connect);
-        self.ts.append_option(row.started_at);
-        for h in [&row.request_headers, &row.response_headers] {
-            self.bytes += h.iter().map(|(n, v)| n.len() + v.len() + 8).sum::<usize>();
-        }
-        self.req_headers.push(&row.request_headers);
-        self.resp_headers.push(&row.response_headers);
         self.bytes += 200;
         self.rows += 1;
     }
@@ -430,43 +717,7 @@ impl EntryBatchBuilder {
     /// # Errors
     /// Only on an internal mismatch between the builder and the schema.
     pub fn finish(&mut self) -> Result<RecordBatch, arrow_schema::ArrowError> {
-        let mut strs = self
-            .strs
-            .iter_mut()
-            .map(|b| Arc::new(b.finish()) as ArrayRef);
-        let mut i64s = self
-            .i64s
-            .iter_mut()
-            .map(|b| Arc::new(b.finish()) as ArrayRef);
-        let mut i32s = self
-            .i32s
-            .iter_mut()
-            .map(|b| Arc::new(b.finish()) as ArrayRef);
-        let mut f64s = self
-            .f64s
-            .iter_mut()
-            .map(|b| Arc::new(b.finish()) as ArrayRef);
-        let mut bools = self
-            .bools
-            .iter_mut()
-            .map(|b| Arc::new(b.finish()) as ArrayRef);
-        let mut ts = Some(Arc::new(self.ts.finish()) as ArrayRef);
-        let mut headers = [self.req_headers.finish(), self.resp_headers.finish()].into_iter();
-        let mut cols: Vec<ArrayRef> = Vec::with_capacity(COLUMNS.len());
-        for &(_, kind) in COLUMNS {
-            let next = match kind {
-                Kind::Str => strs.next(),
-                Kind::I64 => i64s.next(),
-                Kind::I32 => i32s.next(),
-                Kind::F64 => f64s.next(),
-                Kind::Bool => bools.next(),
-                Kind::Timestamp => ts.take(),
-                Kind::Headers => headers.next(),
-            };
-            if let Some(c) = next {
-                cols.push(c);
-            }
-        }
+        let cols: Vec<ArrayRef> = self.columns.iter_mut().map(ColumnBuilder::finish).collect();
         self.rows = 0;
         self.bytes = 0;
         RecordBatch::try_new(entries_schema(), cols)
@@ -491,7 +742,162 @@ mod tests {
         let batch = b.finish().expect("schema");
         assert_eq!(batch.num_rows(), 2);
         assert_eq!(batch.num_columns(), COLUMNS.len());
-        let strs = COLUMNS.iter().filter(|(_, k)| *k == Kind::Str).count();
+        let strs = COLUMNS.iter().filter(|c| c.kind() == Kind::Str).count();
         assert_eq!(strs, 28);
+    }
+
+    /// Every column gets a value no other column has, and reads it back by name: a column
+    /// wired to the wrong field fails here.
+    #[test]
+    fn every_column_reads_its_own_field() {
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
+        let file = FileContext {
+            source_file: "v-source_file".into(),
+            producer: Some("v-producer".into()),
+        };
+        let s = |v: &'static str| Some(Cow::Borrowed(v));
+        let row = EntryRow {
+            entry_index: 101,
+            page_id: s("v-page_id"),
+            page_title: Some("v-page_title"),
+            started_at: Some(102),
+            started_at_raw: s("v-started_at_raw"),
+            method: s("v-method"),
+            url: s("HTTPS://V-Host:8443/v-path?v-query"),
+            http_version_raw: s("h2"),
+            status: Some(418),
+            status_text: s("v-status_text"),
+            error: s("v-error"),
+            mime_type: s("v-mime_type"),
+            resource_type: s("v-resource_type"),
+            priority: s("v-priority"),
+            initiator_type: s("v-initiator_type"),
+            from_cache: true,
+            server_ip: s("v-server_ip"),
+            connection: s("v-connection"),
+            sizes: [
+                Some(103),
+                Some(104),
+                Some(105),
+                Some(106),
+                Some(107),
+                Some(108),
+            ],
+            time: Some(1.5),
+            phases: Phases {
+                blocked: Some(2.5),
+                dns: Some(3.5),
+                connect: Some(4.5),
+                ssl: Some(5.5),
+                send: Some(6.5),
+                wait: Some(7.5),
+                receive: Some(8.5),
+            },
+            queueing: Some(9.5),
+            derived: crate::har::timings::Derived {
+                ssl_in_connect: Some(false),
+                tcp: Some(10.5),
+                total: Some(11.5),
+            },
+            request_headers: vec![("v-req-name".into(), "v-req-value".into())],
+            response_headers: vec![("v-resp-name".into(), "v-resp-value".into())],
+            tracking_id: s("v-tracking_id"),
+            tracking_header: s("v-tracking_header"),
+            redirect_url: s("v-redirect_url"),
+            request_body: s("v-request_body"),
+            response_body: s("v-response_body"),
+            response_body_encoding: s("v-response_body_encoding"),
+            ..EntryRow::default()
+        };
+        let mut b = EntryBatchBuilder::new();
+        b.append(&file, &row);
+        let batch = b.finish().expect("batch");
+        let want: &[(&str, &str)] = &[
+            ("source_file", "v-source_file"),
+            ("entry_index", "101"),
+            ("producer", "v-producer"),
+            ("page_id", "v-page_id"),
+            ("page_title", "v-page_title"),
+            ("started_at", "102"),
+            ("started_at_raw", "v-started_at_raw"),
+            ("method", "v-method"),
+            ("url", "HTTPS://V-Host:8443/v-path?v-query"),
+            ("scheme", "https"),
+            ("host", "v-host"),
+            ("port", "8443"),
+            ("path", "/v-path"),
+            ("query", "v-query"),
+            ("http_version", "2"),
+            ("http_version_raw", "h2"),
+            ("status", "418"),
+            ("status_text", "v-status_text"),
+            ("status_class", "4xx"),
+            ("error", "v-error"),
+            ("mime_type", "v-mime_type"),
+            ("resource_type", "v-resource_type"),
+            ("priority", "v-priority"),
+            ("initiator_type", "v-initiator_type"),
+            ("from_cache", "true"),
+            ("server_ip", "v-server_ip"),
+            ("connection", "v-connection"),
+            ("request_headers_size", "103"),
+            ("request_body_size", "104"),
+            ("response_headers_size", "105"),
+            ("response_body_size", "106"),
+            ("content_size", "107"),
+            ("transfer_size", "108"),
+            ("time_ms", "1.5"),
+            ("blocked_ms", "2.5"),
+            ("dns_ms", "3.5"),
+            ("connect_ms", "4.5"),
+            ("ssl_ms", "5.5"),
+            ("send_ms", "6.5"),
+            ("wait_ms", "7.5"),
+            ("receive_ms", "8.5"),
+            ("blocked_queueing_ms", "9.5"),
+            ("tcp_ms", "10.5"),
+            ("ssl_in_connect", "false"),
+            ("total_ms", "11.5"),
+            ("request_headers", "v-req-name=v-req-value"),
+            ("response_headers", "v-resp-name=v-resp-value"),
+            ("tracking_id", "v-tracking_id"),
+            ("tracking_header", "v-tracking_header"),
+            ("redirect_url", "v-redirect_url"),
+            ("request_body", "v-request_body"),
+            ("response_body", "v-response_body"),
+            ("response_body_encoding", "v-response_body_encoding"),
+        ];
+        assert_eq!(want.len(), COLUMNS.len(), "every column is checked");
+        let mut seen = std::collections::HashSet::new();
+        for (name, expected) in want {
+            let col = batch.column_by_name(name).expect(name);
+            let got = match col.data_type() {
+                DataType::Utf8 => col.as_string::<i32>().value(0).to_owned(),
+                DataType::Int64 => col.as_primitive::<Int64Type>().value(0).to_string(),
+                DataType::Int32 => col.as_primitive::<Int32Type>().value(0).to_string(),
+                DataType::Float64 => col.as_primitive::<Float64Type>().value(0).to_string(),
+                DataType::Boolean => col.as_boolean().value(0).to_string(),
+                DataType::Timestamp(..) => col
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .value(0)
+                    .to_string(),
+                DataType::List(_) => {
+                    let items = col.as_list::<i32>().value(0);
+                    let st = items.as_struct();
+                    format!(
+                        "{}={}",
+                        st.column(0).as_string::<i32>().value(0),
+                        st.column(1).as_string::<i32>().value(0)
+                    )
+                }
+                other => panic!("{name}: unexpected type {other}"),
+            };
+            assert_eq!(&got, expected, "column {name}");
+            // booleans aside, no two columns hold the same value
+            if !matches!(col.data_type(), DataType::Boolean) {
+                assert!(seen.insert(got), "{name} repeats another column's value");
+            }
+        }
     }
 }

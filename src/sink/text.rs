@@ -294,7 +294,7 @@ impl Sink for TextSink {
         if self.format == TextFormat::Csv && !self.wrote_header {
             let header = super::schema::COLUMNS
                 .iter()
-                .map(|(n, _)| *n)
+                .map(|c| c.name)
                 .collect::<Vec<_>>()
                 .join(",");
             writeln!(self.w, "{header}").map_err(|e| self.werr(e))?;
