@@ -973,3 +973,120 @@ fn cap(mut f: Vec<Finding>, omitted: &mut usize) -> Vec<Finding> {
     });
     f
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A valid entry, with `edit` applied to its JSON text.
+    fn entry(edit: &dyn Fn(String) -> String) -> String {
+        edit(
+            r#"{"startedDateTime": "2024-01-01T00:00:00.000Z", "time": 10,
+            "request": {"method": "GET", "url": "https://a.example/", "httpVersion": "HTTP/1.1",
+              "cookies": [], "headers": [], "queryString": [], "headersSize": -1, "bodySize": 0},
+            "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+              "cookies": [], "headers": [], "content": {"size": 0, "mimeType": "text/html"},
+              "redirectURL": "", "headersSize": -1, "bodySize": 0},
+            "cache": {}, "timings": {"send": 1, "wait": 8, "receive": 1}}"#
+                .to_owned(),
+        )
+    }
+
+    fn har(entries: &[String]) -> String {
+        format!(
+            r#"{{"log": {{"version": "1.2", "creator": {{"name": "t", "version": "1"}}, "entries": [{}]}}}}"#,
+            entries.join(",")
+        )
+    }
+
+    fn codes(text: &str) -> Vec<&'static str> {
+        let source = crate::source::Source::from_bytes(
+            text.as_bytes().to_vec(),
+            text.len() as u64,
+            &crate::source::Limits::default(),
+        )
+        .expect("source");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool");
+        let r = validate(&source, &pool);
+        for f in &r.findings {
+            assert!(f.line >= 1 && f.column >= 1, "{f:?}");
+        }
+        r.findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn a_valid_har_has_no_findings() {
+        assert_eq!(
+            codes(&har(&[entry(&|s| s), entry(&|s| s)])),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn each_finding_code_is_raised_by_its_own_fault() {
+        let one = |edit: &dyn Fn(String) -> String| har(&[entry(edit)]);
+        let cases: Vec<(&str, String)> = vec![
+            ("not-har", "[1, 2]".to_owned()),
+            ("jsonp", format!("cb({});", har(&[entry(&|s| s)]))),
+            (
+                "missing",
+                har(&[entry(&|s| s)]).replace(r#""creator": {"name": "t", "version": "1"}, "#, ""),
+            ),
+            (
+                "version",
+                har(&[entry(&|s| s)]).replace(r#""version": "1.2""#, r#""version": "9.9""#),
+            ),
+            (
+                "type",
+                one(&|s| s.replace(r#""status": 200"#, r#""status": "200""#)),
+            ),
+            (
+                "date-time",
+                one(&|s| s.replace("2024-01-01T00:00:00.000Z", "yesterday")),
+            ),
+            (
+                "negative",
+                one(&|s| s.replace(r#""wait": 8"#, r#""wait": -5"#)),
+            ),
+            (
+                "ssl-outside-connect",
+                one(&|s| {
+                    s.replace(r#""send": 1,"#, r#""connect": 2, "ssl": 6, "send": 1,"#)
+                        .replace(r#""time": 10"#, r#""time": 18"#)
+                }),
+            ),
+            (
+                "time-sum",
+                one(&|s| s.replace(r#""time": 10"#, r#""time": 999"#)),
+            ),
+            (
+                "order",
+                har(&[
+                    entry(&|s| s),
+                    entry(&|s| s.replace("2024-01-01T00:00:00.000Z", "2023-01-01T00:00:00.000Z")),
+                ]),
+            ),
+            (
+                "pageref",
+                one(&|s| s.replacen('{', r#"{"pageref": "page_9", "#, 1)),
+            ),
+            ("truncated", {
+                let t = har(&[entry(&|s| s), entry(&|s| s)]);
+                t[..t.len() - 40].to_owned()
+            }),
+            (
+                "json",
+                one(&|s| s.replace(r#""cache": {}"#, r#""cache": {,}"#)),
+            ),
+        ];
+        for (code, text) in cases {
+            let got = codes(&text);
+            assert!(got.contains(&code), "{code}: got {got:?}");
+            // the fault raises its own code, not a cascade of others
+            assert!(got.len() <= 3, "{code}: got {got:?}");
+        }
+    }
+}
