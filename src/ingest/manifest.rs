@@ -227,16 +227,35 @@ fn failpoint(_name: &str) {}
 /// # Errors
 /// When the dataset cannot be written. What was not committed is recovered by the next run.
 pub fn commit(store: &Store, m: &Manifest) -> io::Result<()> {
+    commit_steps(store, m, &mut |step| {
+        failpoint(step);
+        true
+    })
+    .map(|_| ())
+}
+
+/// [`commit`], asking `go_on` before each named step (`before-pending`, `after-pending`,
+/// `after-first-publish`, `before-commit`) whether to go on: a `false` leaves the dataset
+/// as a run killed there would. Returns whether the group was committed.
+fn commit_steps(
+    store: &Store,
+    m: &Manifest,
+    go_on: &mut dyn FnMut(&str) -> bool,
+) -> io::Result<bool> {
     let stem = format!("{}-{:05}", m.run_id, m.seq);
     let pending_key = format!("{MANIFEST_DIR}/{stem}.pending.json");
     let bytes = serde_json::to_vec_pretty(m).map_err(io::Error::other)?;
-    failpoint("before-pending");
+    if !go_on("before-pending") {
+        return Ok(false);
+    }
     store.write(&pending_key, &bytes)?;
-    failpoint("after-pending");
+    if !go_on("after-pending") {
+        return Ok(false);
+    }
     for (i, f) in m.files.iter().enumerate() {
         store.publish(std::path::Path::new(&f.staged), &f.key)?;
-        if i == 0 {
-            failpoint("after-first-publish");
+        if i == 0 && !go_on("after-first-publish") {
+            return Ok(false);
         }
     }
     if let Some(root) = store.local_root() {
@@ -249,8 +268,119 @@ pub fn commit(store: &Store, m: &Manifest) -> io::Result<()> {
             sync_dir(&d);
         }
     }
-    failpoint("before-commit");
+    if !go_on("before-commit") {
+        return Ok(false);
+    }
     store.write(&format!("{MANIFEST_DIR}/{stem}.json"), &bytes)?;
     store.delete(&pending_key)?;
-    Ok(())
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STEPS: [&str; 4] = [
+        "before-pending",
+        "after-pending",
+        "after-first-publish",
+        "before-commit",
+    ];
+
+    /// A group of two files staged as the writers leave them, and its manifest.
+    fn staged_group(store: &Store, seq: u32) -> Manifest {
+        let mut m = Manifest {
+            format: FORMAT.to_owned(),
+            run_id: "run".to_owned(),
+            seq,
+            inputs: vec![InputRecord {
+                path: format!("/in/{seq}.har"),
+                sha256: format!("sha-{seq}"),
+                size: 10,
+                mtime_ns: 1,
+                entries: 2,
+            }],
+            ..Manifest::default()
+        };
+        for i in 0..2 {
+            let key = format!("entries/tenant=t/part-{seq}-{i}.parquet");
+            let staged = store.staging_path(&key).expect("staging");
+            let staged = staged.with_file_name(format!(".part-{seq}-{i}.parquet.harx-tmp"));
+            std::fs::write(&staged, b"rows").expect("stage");
+            m.files.push(Published {
+                key,
+                staged: staged.display().to_string(),
+                rows: 1,
+                bytes: 4,
+            });
+        }
+        m
+    }
+
+    /// Killed at each step, a local dataset recovers to all or nothing: before the
+    /// pending manifest nothing is ingested and the hidden files are deleted; after it the
+    /// group is completed, its files in place, its input counted once.
+    #[test]
+    fn a_local_commit_killed_at_any_step_recovers_to_all_or_nothing() {
+        for (k, stop) in STEPS.iter().enumerate() {
+            let dir = tempfile::tempdir().expect("tmp");
+            let store = Store::open(&dir.path().display().to_string()).expect("store");
+            let m = staged_group(&store, 1);
+            let done = commit_steps(&store, &m, &mut |s| s != *stop).expect("commit");
+            assert!(!done, "{stop}");
+            let rec = recover(&store).expect("recover");
+            let got = load(&store).expect("load");
+            let root = dir.path();
+            if k == 0 {
+                assert_eq!(
+                    (rec.completed, rec.undone, rec.temp_files),
+                    (0, 0, 2),
+                    "{stop}"
+                );
+                assert_eq!(got.groups, 0, "{stop}");
+                assert!(
+                    m.files.iter().all(|f| !root.join(&f.key).exists()),
+                    "{stop}"
+                );
+            } else {
+                assert_eq!((rec.completed, rec.undone), (1, 0), "{stop}");
+                assert_eq!(got.groups, 1, "{stop}");
+                assert!(got.by_sha.contains_key("sha-1"), "{stop}");
+                assert!(m.files.iter().all(|f| root.join(&f.key).exists()), "{stop}");
+            }
+            // nothing pending or hidden is left, and a second recovery has nothing to do
+            let again = recover(&store).expect("recover");
+            assert_eq!((again.completed, again.undone, again.temp_files), (0, 0, 0));
+        }
+    }
+
+    /// In an object store a pending group is undone: its uploaded objects are deleted and
+    /// its inputs are not counted (the next run ingests them again).
+    #[cfg(feature = "cloud")]
+    #[test]
+    fn a_remote_commit_killed_at_any_step_is_undone() {
+        use object_store::ObjectStore;
+        for stop in &STEPS[1..] {
+            let mem: std::sync::Arc<dyn ObjectStore> =
+                std::sync::Arc::new(object_store::memory::InMemory::new());
+            let store = Store::remote(mem, "lake", "memory://lake").expect("store");
+            let m = staged_group(&store, 2);
+            assert!(!commit_steps(&store, &m, &mut |s| s != *stop).expect("commit"));
+            let rec = recover(&store).expect("recover");
+            assert_eq!((rec.completed, rec.undone), (0, 1), "{stop}");
+            assert_eq!(load(&store).expect("load").groups, 0, "{stop}");
+            assert!(
+                store.list("entries/tenant=t").expect("list").is_empty(),
+                "{stop}"
+            );
+        }
+        // and a commit that runs to the end is loaded
+        let mem: std::sync::Arc<dyn ObjectStore> =
+            std::sync::Arc::new(object_store::memory::InMemory::new());
+        let store = Store::remote(mem, "lake", "memory://lake").expect("store");
+        let m = staged_group(&store, 3);
+        commit(&store, &m).expect("commit");
+        assert_eq!(load(&store).expect("load").groups, 1);
+        assert_eq!(store.list("entries/tenant=t").expect("list").len(), 2);
+    }
 }
