@@ -193,6 +193,11 @@ pub struct Want {
 }
 
 fn col<'a>(batch: &'a RecordBatch, name: &str) -> Option<&'a ArrayRef> {
+    // every name asked for is a column of the one table (a typo would read as null)
+    debug_assert!(
+        crate::sink::schema::column_index(name).is_some(),
+        "`{name}` is not a column of sink::schema::COLUMNS"
+    );
     batch.schema().index_of(name).ok().map(|i| batch.column(i))
 }
 
