@@ -430,6 +430,69 @@ mod tests {
         assert!(report.entries() < 20_000, "{}", report.entries());
     }
 
+    /// The pull reader is redacted by default: secrets planted in odd places (a header
+    /// name in mixed case with an underscore, a cookie, a signed-URL parameter, a
+    /// redirect URL, a page title) come out in no column.
+    #[test]
+    fn the_pull_reader_hands_out_no_planted_secret() {
+        use arrow_array::cast::AsArray;
+        let secret = "Zq9vSecretPlant7731xK";
+        let entry = format!(
+            r#"{{"startedDateTime":"2024-01-01T00:00:00Z","time":1,"pageref":"p1",
+            "request":{{"method":"GET","url":"https://a.example/x?X-Amz-Signature={secret}",
+              "headers":[{{"name":"x-Api_KEY","value":"{secret}"}},
+                         {{"name":"Cookie","value":"sid={secret}; theme=dark"}}]}},
+            "response":{{"status":302,"headers":[{{"name":"Set-Cookie","value":"s={secret}; Path=/"}}],
+              "redirectURL":"https://a.example/cb#access_token={secret}","content":{{"size":0}}}},
+            "timings":{{"wait":1,"receive":0}}}}"#
+        );
+        let doc = format!(
+            r#"{{"log":{{"version":"1.2","pages":[{{"id":"p1","title":"https://a.example/?token={secret}",
+            "startedDateTime":"2024-01-01T00:00:00Z","pageTimings":{{}}}}],"entries":[{entry}]}}}}"#
+        );
+        let e = engine();
+        let mut r = e.read(
+            vec![Input::Bytes {
+                name: "plant.har".into(),
+                bytes: doc.into_bytes(),
+            }],
+            2,
+        );
+        let mut rows = 0;
+        for b in r.by_ref() {
+            let b = b.expect("batch");
+            rows += b.num_rows();
+            for (f, col) in b.schema().fields().iter().zip(b.columns()) {
+                let text: Vec<String> = match col.data_type() {
+                    arrow_schema::DataType::Utf8 => col
+                        .as_string::<i32>()
+                        .iter()
+                        .flatten()
+                        .map(str::to_owned)
+                        .collect(),
+                    arrow_schema::DataType::List(_) => {
+                        let st = col.as_list::<i32>().values().as_struct().clone();
+                        (0..2)
+                            .flat_map(|i| {
+                                st.column(i)
+                                    .as_string::<i32>()
+                                    .iter()
+                                    .flatten()
+                                    .map(str::to_owned)
+                                    .collect::<Vec<_>>()
+                            })
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                };
+                for t in text {
+                    assert!(!t.contains(secret), "{} holds the secret: {t}", f.name());
+                }
+            }
+        }
+        assert_eq!(rows, 1);
+    }
+
     struct Limit(usize, usize);
     impl Sink for Limit {
         fn write(&mut self, b: &RecordBatch) -> Result<Flow> {

@@ -277,27 +277,17 @@ fn plant(x: &mut Parts, p: &Plant, sec: &str) {
 fn har(entries: &[Entry], st: &Style) -> String {
     let mut list = Vec::new();
     for (i, e) in entries.iter().enumerate() {
-        let req_h: Vec<J> = e.plain_headers.iter().map(|(n, v)| nv(n, v)).collect();
-        let resp_h = vec![nv("TrackingID", &format!("TRACK-{i}"))];
-        let cookies = Vec::new();
-        let query = vec![nv("page", "2")];
-        let url = format!("https://api.example.com/v1/items/{i}?page=2");
-        let post: Option<(String, String)> = None;
-        let content = "{\"ok\": true}".to_owned();
-        let content_mime = "application/json".to_owned();
-        let encoding: Option<&str> = None;
-        let redirect = String::new();
         let mut x = Parts {
-            req_h,
-            resp_h,
-            cookies,
-            query,
-            url,
-            post,
-            content,
-            content_mime,
-            encoding,
-            redirect,
+            req_h: e.plain_headers.iter().map(|(n, v)| nv(n, v)).collect(),
+            resp_h: vec![nv("TrackingID", &format!("TRACK-{i}"))],
+            cookies: Vec::new(),
+            query: vec![nv("page", "2")],
+            url: format!("https://api.example.com/v1/items/{i}?page=2"),
+            post: None,
+            content: "{\"ok\": true}".to_owned(),
+            content_mime: "application/json".to_owned(),
+            encoding: None,
+            redirect: String::new(),
         };
         for (p, sec) in &e.plants {
             plant(&mut x, p, sec);

@@ -473,3 +473,38 @@ def test_propagation_reaches_every_later_form_of_a_secret(tmp_path):
             assert s not in json.dumps(e), f"entry {i}"
         if i in (0, 1, 2, 23, 24):
             assert body.count("[REDACTED]") == 2, (i, body)
+
+
+def test_a_jsonp_wrapped_har_is_sanitized_in_place(tmp_path):
+    """A `.harp` (the HAR inside `onInputData(…);`) is now read by sanitize: secrets in a
+    lower-case `proxy-authorization` header and in a base64 JSON body inside it do not come
+    out, and the wrapper's bytes stay as they were."""
+    secret = "HarpPlantedSecret4417q"
+    body = base64.b64encode(json.dumps({"session": {"refresh_token": secret}}).encode()).decode()
+    doc = {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [{
+        "startedDateTime": "2024-01-01T00:00:00Z", "time": 1,
+        "request": {"method": "GET", "url": "https://a.example/", "httpVersion": "HTTP/1.1",
+                    "headers": [{"name": "proxy-authorization", "value": f"Basic {secret}"}],
+                    "cookies": [], "queryString": [], "headersSize": -1, "bodySize": 0},
+        "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [],
+                     "cookies": [], "redirectURL": "", "headersSize": -1, "bodySize": 0,
+                     "content": {"size": 10, "mimeType": "application/octet-stream",
+                                 "encoding": "base64", "text": body}},
+        "cache": {}, "timings": {"send": 0, "wait": 1, "receive": 0}}]}}
+    src = tmp_path / "cap.harp"
+    src.write_text("onInputData(" + json.dumps(doc, indent=1) + ");\n")
+    out = tmp_path / "clean.harp"
+    p = run_harx("sanitize", src, "-o", out, check=False)
+    assert p.returncode == 0, p.stderr
+    text = out.read_text()
+    assert secret not in text
+    assert body not in text
+    assert text.startswith("onInputData({") and text.endswith("});\n")
+    inner = json.loads(text[len("onInputData("):-len(");\n")])
+    assert inner["log"]["entries"][0]["request"]["headers"][0]["name"] == "proxy-authorization"
+    out_body = inner["log"]["entries"][0]["response"]["content"]["text"]
+    try:
+        decoded = base64.b64decode(out_body).decode("utf-8", "replace")
+    except ValueError:
+        decoded = out_body
+    assert secret not in decoded
