@@ -12,9 +12,12 @@ export HARX_CORPUS="${HARX_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 if [ ! -d "$HARX_CORPUS/real" ]; then
   echo "NOTE: HAR corpus not found at $HARX_CORPUS: corpus tests will be SKIPPED" >&2
 fi
-if ! python3 -c "import pytest, pyarrow, duckdb, websocket, moto, boto3" 2>/dev/null || ! command -v chromium >/dev/null 2>&1 || ! command -v gpg >/dev/null 2>&1; then
+if ! python3 -c "import pytest, pyarrow, duckdb, websocket, moto, boto3" 2>/dev/null || ! command -v chromium >/dev/null 2>&1 || ! command -v gpg >/dev/null 2>&1 || ! command -v qemu-x86_64 >/dev/null 2>&1; then
   scripts/setup-test-deps.sh
 fi
+# Snapshot tests (insta) compare with the committed snapshots and never rewrite them here:
+# review a change with `INSTA_UPDATE=always cargo test --test it snapshots` and `git diff`.
+export INSTA_UPDATE="${INSTA_UPDATE:-no}"
 cargo build --locked --bin harx --features failpoints
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --locked --all-targets --features failpoints --no-fail-fast
@@ -22,8 +25,9 @@ else
   cargo test --locked --all-targets --features failpoints
 fi
 cargo test --locked --doc
-# The structural scanner once more with its SIMD path forced off (the portable code that
-# CPUs without SSE2/AVX2 and other architectures run).
+# The structural scanner once more with its SIMD paths forced off (the scalar code other
+# architectures run; the SSE2 path of x86-64 CPUs without AVX2 is checked against it in
+# every run, and the whole binary under emulated CPUs without AVX2 in test_portable.py).
 cargo test --locked --lib --features scalar-scan split::
 # The S3 tests talk to moto's server on 127.0.0.1, started here unless one is given.
 if [ -z "${HARX_S3_ENDPOINT:-}" ]; then

@@ -50,6 +50,7 @@
 //! repository says which module owns what.
 
 pub mod analyze;
+mod cpu;
 pub mod engine;
 pub mod error;
 pub mod har;

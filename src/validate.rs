@@ -127,7 +127,7 @@ impl P<'_> {
         // at the opening quote
         self.i += 1;
         loop {
-            let k = memchr::memchr2(b'"', b'\\', self.b.get(self.i..)?)? + self.i;
+            let k = crate::split::scan::quote_or_backslash(self.b.get(self.i..)?)? + self.i;
             if self.b[k] == b'\\' {
                 self.i = k + 2;
             } else {
@@ -897,6 +897,22 @@ impl EntryWalk {
             windows.source().release(w.start, w.end);
             if let SplitStop::Truncated = w.stop {
                 let next = windows.next_index();
+                // The entry that never closes may be damaged, not cut: the entries after it
+                // are checked too.
+                let from = windows.spans().last().map_or(w.start, |s| s.end);
+                if let Some(at) = crate::split::resync(buf, from) {
+                    let start = from + buf[from..at].iter().position(|&b| b == b'{').unwrap_or(0);
+                    cx.push(
+                        &format!("log.entries[{next}]"),
+                        start,
+                        Severity::Error,
+                        "damaged",
+                        "the entry never closes (a stray quote or bracket?); the entries after it were checked".to_owned(),
+                        "a hand edit broke the JSON here; harx export skips this entry and reads the rest",
+                    );
+                    windows.resume(at, 1);
+                    continue;
+                }
                 cx.push(
                     &format!("log.entries[{next}]"),
                     buf.len(),
@@ -1077,6 +1093,14 @@ mod tests {
                 let t = har(&[entry(&|s| s), entry(&|s| s)]);
                 t[..t.len() - 40].to_owned()
             }),
+            (
+                "damaged",
+                har(&[
+                    entry(&|s| s),
+                    entry(&|s| s.replacen(r#"": "#, r#"": ""#, 1)),
+                    entry(&|s| s),
+                ]),
+            ),
             (
                 "json",
                 one(&|s| s.replace(r#""cache": {}"#, r#""cache": {,}"#)),

@@ -81,7 +81,7 @@ impl<'a> Reader<'a> {
         let body = self.p;
         let mut escaped = false;
         loop {
-            let Some(i) = memchr::memchr2(b'"', b'\\', &self.b[self.p..]) else {
+            let Some(i) = crate::split::scan::quote_or_backslash(&self.b[self.p..]) else {
                 self.p = self.b.len();
                 return self.err("unterminated string");
             };

@@ -9,6 +9,7 @@
 //! a multiply and a bitmap test; only a hit consults the table and compares bytes.
 //! Secrets are added one at a time, with no automaton to rebuild.
 
+use crate::cpu::{Kernel, Level, dispatch};
 use crate::transform::redact::{FnvHasher, fnv};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -23,6 +24,7 @@ const LONG: usize = 16;
 /// multiple of it.
 const STRIDE: usize = LONG - ANCHOR + 1;
 
+#[inline(always)]
 fn window(b: &[u8], i: usize) -> u64 {
     let mut a = [0u8; 8];
     a.copy_from_slice(&b[i..i + ANCHOR]);
@@ -88,6 +90,7 @@ impl Index {
         }
     }
 
+    #[inline(always)]
     fn probe(&self, w: u64) -> Option<&[(u32, u32)]> {
         if !self.filter.test(w) {
             return None;
@@ -116,6 +119,7 @@ impl Filter {
         64 - self.shift
     }
 
+    #[inline(always)]
     fn slot(&self, w: u64) -> usize {
         (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
@@ -125,6 +129,7 @@ impl Filter {
         self.bits[s / 64] |= 1 << (s % 64);
     }
 
+    #[inline(always)]
     fn test(&self, w: u64) -> bool {
         let s = self.slot(w);
         self.bits[s / 64] & (1 << (s % 64)) != 0
@@ -167,6 +172,7 @@ const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// The high bit of each byte of `x7` (bytes below 0x80) set where `lo <= byte <= hi`. No
 /// sum carries into the next byte: every byte stays under 0x100.
+#[inline(always)]
 fn in_range(x7: u64, lo: u8, hi: u8) -> u64 {
     let at_least_lo = x7.wrapping_add(ONES * u64::from(0x80 - lo));
     let above_hi = x7.wrapping_add(ONES * u64::from(0x7F - hi));
@@ -175,6 +181,7 @@ fn in_range(x7: u64, lo: u8, hi: u8) -> u64 {
 
 /// Bit `i` set where byte `i` of the 8 little-endian bytes of `x` is a token byte (ASCII
 /// letter, digit, `-`, `.`, `_` or `~`), eight bytes at once with integer arithmetic.
+#[inline(always)]
 fn token_bits(x: u64) -> u64 {
     let x7 = x & !HIGH;
     let m = (in_range(x7 | (ONES * 0x20), b'a', b'z')
@@ -189,6 +196,7 @@ fn token_bits(x: u64) -> u64 {
 }
 
 /// Bit `i` set where `block[i]` is a token byte.
+#[inline(always)]
 fn token_mask(block: &[u8; 64]) -> u64 {
     let mut mask = 0u64;
     for (k, w) in block.chunks_exact(8).enumerate() {
@@ -331,6 +339,36 @@ impl Known {
         &self,
         hay: &[u8],
         ok: &dyn Fn(usize) -> bool,
+        record: Option<&mut Vec<u32>>,
+    ) -> Vec<Hit> {
+        /// The search, compiled for the CPU's best level (BMI shifts and bit scans).
+        struct Find<'a> {
+            known: &'a Known,
+            hay: &'a [u8],
+            ok: &'a dyn Fn(usize) -> bool,
+            record: Option<&'a mut Vec<u32>>,
+        }
+        impl Kernel for Find<'_> {
+            type Output = Vec<Hit>;
+            #[inline(always)]
+            fn run<L: Level>(self, _: L) -> Vec<Hit> {
+                self.known.find_in(self.hay, self.ok, self.record)
+            }
+        }
+        dispatch(Find {
+            known: self,
+            hay,
+            ok,
+            record,
+        })
+    }
+
+    /// [`Known::find_recording`] at the level it is inlined into.
+    #[inline(always)]
+    fn find_in(
+        &self,
+        hay: &[u8],
+        ok: &dyn Fn(usize) -> bool,
         mut record: Option<&mut Vec<u32>>,
     ) -> Vec<Hit> {
         let mut out = Vec::new();
@@ -373,6 +411,7 @@ impl Known {
     /// Whole-token occurrences of short secrets. Tokens are found 64 bytes at a time from
     /// a bit mask of token bytes (see [`token_mask`]): the loop runs once per token
     /// boundary, not once per byte.
+    #[inline(always)]
     fn find_short(
         &self,
         hay: &[u8],
@@ -416,6 +455,7 @@ impl Known {
         }
     }
 
+    #[inline(always)]
     fn short_token(
         &self,
         token: &[u8],
@@ -446,12 +486,14 @@ impl Known {
 }
 
 /// The key recorded for a probed gram.
+#[inline(always)]
 fn gram_key(w: u64) -> u32 {
     (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
 }
 
 /// The key recorded for a token of a short secret's length (a different mix from
 /// [`gram_key`]; a collision between the two only costs a needless second look).
+#[inline(always)]
 fn token_key(token: &[u8]) -> u32 {
     (fnv(token).wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 32) as u32
 }

@@ -187,7 +187,7 @@ pub fn document_end(buf: &[u8], after: usize) -> Option<usize> {
             b'"' => {
                 i += 1;
                 loop {
-                    let q = memchr::memchr2(b'"', b'\\', buf.get(i..)?)? + i;
+                    let q = super::scan::quote_or_backslash(buf.get(i..)?)? + i;
                     if buf[q] == b'\\' {
                         i = q + 2;
                     } else {

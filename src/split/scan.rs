@@ -1,8 +1,8 @@
 //! The structural scanner: a 64-byte-block bitmask scan that knows JSON strings and escapes.
 //!
 //! Each block is classified into bitmasks (quote, backslash, open bracket, close bracket)
-//! with SSE2 on x86_64 (through `safe_arch`; SSE2 is part of the x86_64 baseline) and a scalar
-//! loop elsewhere. Escaped quotes are removed, a prefix XOR turns quote bits into an
+//! with AVX2 where the CPU has it (chosen at run time, so one binary runs on any x86-64),
+//! SSE2 on other x86-64 CPUs, and a scalar loop elsewhere. Escaped quotes are removed, a prefix XOR turns quote bits into an
 //! in-string mask, and bracket depth is tracked with popcounts: a block whose depth cannot
 //! reach the array level is consumed without looking at its bits one by one. Inside a long
 //! string with no quote or backslash in sight, the scan jumps ahead with `memchr2`, so base64
@@ -113,87 +113,67 @@ struct Brackets {
     close: u64,
 }
 
-/// Bitmask of the bytes `b` of a block with `b | fold == byte`.
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    not(feature = "scalar-scan")
-))]
+use crate::cpu::{Kernel, Level, dispatch};
+
+/// Quotes and backslashes.
 #[inline(always)]
-fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: u8) -> u64 {
-    // AVX2 (builds for x86-64-v3 and newer): two 32-byte halves per block.
-    use safe_arch::{
-        bitor_m256i, cmp_eq_mask_i8_m256i, m256i, move_mask_i8_m256i, set_splat_i8_m256i,
-    };
-    let needle = set_splat_i8_m256i(byte.cast_signed());
-    let lower = set_splat_i8_m256i(fold.cast_signed());
-    let (halves, _) = block.as_chunks::<32>();
-    let mut m = 0u64;
-    for (k, c) in halves.iter().enumerate() {
-        let v = bitor_m256i(m256i::from(*c), lower);
-        m |= u64::from(move_mask_i8_m256i(cmp_eq_mask_i8_m256i(v, needle)).cast_unsigned())
-            << (32 * k);
+fn classify<L: Level>(lanes: L, block: &[u8; BLOCK]) -> Masks {
+    Masks {
+        quote: lanes.eq_mask(block, b'"', 0),
+        backslash: lanes.eq_mask(block, b'\\', 0),
     }
-    m
 }
 
-/// Bitmask of the bytes `b` of a block with `b | fold == byte`.
-#[cfg(all(
-    target_arch = "x86_64",
-    not(target_feature = "avx2"),
-    not(feature = "scalar-scan")
-))]
+/// `{` is 0x7b and `[` is 0x5b; `}` is 0x7d and `]` is 0x5d: OR-ing 0x20 folds each pair.
 #[inline(always)]
-fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: u8) -> u64 {
-    // SSE2 (the x86_64 baseline) through safe_arch: four 16-byte quarters per block.
-    use safe_arch::{
-        bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
-        set_splat_i8_m128i,
-    };
-    let needle = set_splat_i8_m128i(byte.cast_signed());
-    let lower = set_splat_i8_m128i(fold.cast_signed());
-    let (quarters, _) = block.as_chunks::<16>();
-    let mut m = 0u64;
-    for (k, c) in quarters.iter().enumerate() {
-        let v = bitor_m128i(load_unaligned_m128i(c), lower);
-        m |=
-            u64::from(move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, needle)).cast_unsigned() & 0xffff)
-                << (16 * k);
+fn brackets<L: Level>(lanes: L, block: &[u8; BLOCK]) -> Brackets {
+    Brackets {
+        open: lanes.eq_mask(block, 0x7b, 0x20),
+        close: lanes.eq_mask(block, 0x7d, 0x20),
     }
-    m
 }
 
-/// Bitmask of the bytes `b` of a block with `b | fold == byte` (portable fallback; on
-/// x86-64 too with the `scalar-scan` feature, which CI tests it with).
-#[cfg(any(not(target_arch = "x86_64"), feature = "scalar-scan"))]
-#[inline(always)]
-fn eq_bits(block: &[u8; BLOCK], byte: u8, fold: u8) -> u64 {
-    block
-        .iter()
-        .enumerate()
-        .fold(0, |m, (i, &b)| m | (u64::from((b | fold) == byte) << i))
-}
-
-mod simd {
-    use super::{BLOCK, Brackets, Masks, eq_bits};
-
-    /// Quotes and backslashes.
-    #[inline(always)]
-    pub(super) fn classify(block: &[u8; BLOCK]) -> Masks {
-        Masks {
-            quote: eq_bits(block, b'"', 0),
-            backslash: eq_bits(block, b'\\', 0),
+/// Offset of the first `"` or `\\` in `hay`. Most JSON strings are short, so the first 64
+/// bytes are looked at inline (SSE2 is in every x86-64, no dispatch to pay for) before
+/// handing a long string to `memchr2`, whose run-time dispatch costs more than a short
+/// string does.
+#[inline]
+pub fn quote_or_backslash(hay: &[u8]) -> Option<usize> {
+    const HEAD: usize = 64;
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use safe_arch::{
+            bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
+            set_splat_i8_m128i,
+        };
+        let quote = set_splat_i8_m128i(b'"'.cast_signed());
+        let backslash = set_splat_i8_m128i(b'\\'.cast_signed());
+        while i < HEAD {
+            let Some(chunk) = hay.get(i..).and_then(|h| h.first_chunk::<16>()) else {
+                break;
+            };
+            let v = load_unaligned_m128i(chunk);
+            let hit = bitor_m128i(
+                cmp_eq_mask_i8_m128i(v, quote),
+                cmp_eq_mask_i8_m128i(v, backslash),
+            );
+            let bits = move_mask_i8_m128i(hit);
+            if bits != 0 {
+                return Some(i + bits.trailing_zeros() as usize);
+            }
+            i += 16;
         }
     }
-
-    /// `{` is 0x7b and `[` is 0x5b; `}` is 0x7d and `]` is 0x5d: OR-ing 0x20 folds each pair.
-    #[inline(always)]
-    pub(super) fn brackets(block: &[u8; BLOCK]) -> Brackets {
-        Brackets {
-            open: eq_bits(block, 0x7b, 0x20),
-            close: eq_bits(block, 0x7d, 0x20),
+    if i < HEAD {
+        let tail = hay.get(i..)?;
+        let head = tail.len().min(HEAD - i);
+        if let Some(k) = tail[..head].iter().position(|&b| b == b'"' || b == b'\\') {
+            return Some(i + k);
         }
+        i += head;
     }
+    memchr::memchr2(b'"', b'\\', hay.get(i..)?).map(|k| i + k)
 }
 
 const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
@@ -285,6 +265,51 @@ pub fn split_entries(
     spans: &mut Vec<EntrySpan>,
     longs: &mut Vec<LongString>,
 ) -> SplitStop {
+    struct Split<'a> {
+        buf: &'a [u8],
+        pos: usize,
+        first_index: usize,
+        budget: usize,
+        spans: &'a mut Vec<EntrySpan>,
+        longs: &'a mut Vec<LongString>,
+    }
+    impl Kernel for Split<'_> {
+        type Output = SplitStop;
+        #[inline(always)]
+        fn run<L: Level>(self, lanes: L) -> SplitStop {
+            let Self {
+                buf,
+                pos,
+                first_index,
+                budget,
+                spans,
+                longs,
+            } = self;
+            split_with(lanes, buf, pos, first_index, budget, spans, longs)
+        }
+    }
+    dispatch(Split {
+        buf,
+        pos,
+        first_index,
+        budget,
+        spans,
+        longs,
+    })
+}
+
+/// [`split_entries`] with the given lanes; inlined into the dispatching context so that
+/// the whole loop (popcounts and bit scans included) is compiled for the CPU's features.
+#[inline(always)]
+fn split_with<L: Level>(
+    lanes: L,
+    buf: &[u8],
+    pos: usize,
+    first_index: usize,
+    budget: usize,
+    spans: &mut Vec<EntrySpan>,
+    longs: &mut Vec<LongString>,
+) -> SplitStop {
     let mut p = pos;
     let mut depth: u32 = 1; // 1 = inside the array, between elements
     let mut in_string = false;
@@ -298,7 +323,7 @@ pub fn split_entries(
     let mut clean = 0u32;
     while p < buf.len() {
         let block = block_at(buf, p);
-        let m = simd::classify(&block);
+        let m = classify(lanes, &block);
         if in_string && m.quote == 0 && m.backslash == 0 && !esc_carry {
             // Inside a string with nothing to see: skip the block, and after a few such
             // blocks jump to the next quote or backslash.
@@ -339,7 +364,7 @@ pub fn split_entries(
         if in_string && quote != 0 {
             str_open = p + 63 - quote.leading_zeros() as usize;
         }
-        let b = simd::brackets(&block);
+        let b = brackets(lanes, &block);
         let open = b.open & !inside;
         let close = b.close & !inside;
         let closes = close.count_ones();
@@ -421,7 +446,7 @@ pub fn skip_value(buf: &[u8], pos: usize) -> Option<usize> {
 pub fn skip_string(buf: &[u8], pos: usize) -> Option<usize> {
     let mut p = pos + 1;
     loop {
-        let off = memchr::memchr2(b'"', b'\\', buf.get(p..)?)?;
+        let off = quote_or_backslash(buf.get(p..)?)?;
         p += off;
         if buf[p] == b'"' {
             return Some(p + 1);
@@ -432,13 +457,27 @@ pub fn skip_string(buf: &[u8], pos: usize) -> Option<usize> {
 
 /// Skips an object or array whose opening bracket is at `pos`, with the block scanner.
 fn skip_container(buf: &[u8], pos: usize) -> Option<usize> {
+    struct Skip<'a>(&'a [u8], usize);
+    impl Kernel for Skip<'_> {
+        type Output = Option<usize>;
+        #[inline(always)]
+        fn run<L: Level>(self, lanes: L) -> Option<usize> {
+            skip_container_with(lanes, self.0, self.1)
+        }
+    }
+    dispatch(Skip(buf, pos))
+}
+
+/// [`skip_container`] with the given lanes (inlined into the dispatching context).
+#[inline(always)]
+fn skip_container_with<L: Level>(lanes: L, buf: &[u8], pos: usize) -> Option<usize> {
     let mut p = pos + 1;
     let mut depth: u32 = 1;
     let mut in_string = false;
     let mut esc_carry = false;
     while p < buf.len() {
         let block = block_at(buf, p);
-        let m = simd::classify(&block);
+        let m = classify(lanes, &block);
         if in_string && m.quote == 0 && m.backslash == 0 && !esc_carry {
             let off = memchr::memchr2(b'"', b'\\', buf.get(p + BLOCK..)?)?;
             p += BLOCK + off;
@@ -448,7 +487,7 @@ fn skip_container(buf: &[u8], pos: usize) -> Option<usize> {
         let quote = m.quote & !escaped;
         let inside = prefix_xor(quote) ^ if in_string { u64::MAX } else { 0 };
         in_string = inside >> 63 == 1;
-        let b = simd::brackets(&block);
+        let b = brackets(lanes, &block);
         let open = b.open & !inside;
         let close = b.close & !inside;
         let closes = close.count_ones();
@@ -478,6 +517,9 @@ fn skip_container(buf: &[u8], pos: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "x86_64")]
+    use crate::cpu::V3;
+    use crate::cpu::{Base, Scalar};
 
     fn split_all(s: &str) -> (Vec<(usize, usize)>, SplitStop, Vec<LongString>) {
         let mut spans = Vec::new();
@@ -584,6 +626,118 @@ mod tests {
                     escaped_bits_slow(b, &mut c2) & !b
                 );
                 assert_eq!(c1, c2);
+            }
+        }
+    }
+
+    /// Every lane implementation this CPU can run gives the same bitmasks as the scalar
+    /// one, block for block, over bytes with every class of interest; the CPU without
+    /// AVX2 takes the SSE2 lanes, which are tested here on any x86-64.
+    #[test]
+    fn every_lane_implementation_agrees_with_the_scalar_one() {
+        let alphabet = b"\"\\{}[]:,x \n";
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut blocks = Vec::new();
+        for _ in 0..20_000 {
+            let mut b = [0u8; BLOCK];
+            for byte in &mut b {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Mostly the structural bytes, sometimes any byte (high bit set too).
+                *byte = if x.is_multiple_of(5) {
+                    (x >> 8) as u8
+                } else {
+                    alphabet[(x >> 16) as usize % alphabet.len()]
+                };
+            }
+            blocks.push(b);
+        }
+        let check = |name: &str, masks: &dyn Fn(&[u8; BLOCK]) -> (Masks, Brackets)| {
+            for b in &blocks {
+                let (m, k) = masks(b);
+                let (want_m, want_k) = (classify(Scalar, b), brackets(Scalar, b));
+                assert_eq!(
+                    (m.quote, m.backslash),
+                    (want_m.quote, want_m.backslash),
+                    "{name}"
+                );
+                assert_eq!((k.open, k.close), (want_k.open, want_k.close), "{name}");
+            }
+        };
+        #[cfg(target_arch = "x86_64")]
+        {
+            check("base", &|b| (classify(Base, b), brackets(Base, b)));
+            match pulp::x86::V3::try_new() {
+                Some(v3) => check("v3", &|b| (classify(V3(v3), b), brackets(V3(v3), b))),
+                None => eprintln!("this CPU has no AVX2: the AVX2 lanes were not checked"),
+            }
+        }
+        check("scalar", &|b| (classify(Scalar, b), brackets(Scalar, b)));
+    }
+
+    /// The whole scan, dispatched, splits like the scalar scan on real-looking input.
+    #[test]
+    fn the_dispatched_scan_splits_like_the_scalar_scan() {
+        let body = "QUJD".repeat(300);
+        let mut s = String::from("[");
+        for i in 0..200 {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push_str(&format!(
+                r#"{{"i":{i},"s":"a\"}}{{[\\","b":"{body}","n":[{{"x":"]"}}]}}"#
+            ));
+        }
+        s.push(']');
+        let run = |scalar: bool| {
+            let (mut spans, mut longs) = (Vec::new(), Vec::new());
+            let stop = if scalar {
+                split_with(
+                    Scalar,
+                    s.as_bytes(),
+                    1,
+                    0,
+                    usize::MAX,
+                    &mut spans,
+                    &mut longs,
+                )
+            } else {
+                split_entries(s.as_bytes(), 1, 0, usize::MAX, &mut spans, &mut longs)
+            };
+            (spans, longs, stop)
+        };
+        let (spans, longs, stop) = run(false);
+        assert_eq!(spans.len(), 200);
+        assert_eq!(longs.len(), 200);
+        assert_eq!((spans, longs, stop), run(true));
+        assert_eq!(
+            skip_container_with(Scalar, s.as_bytes(), 0),
+            skip_container(s.as_bytes(), 0)
+        );
+    }
+
+    #[test]
+    fn quote_or_backslash_agrees_with_memchr2() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for len in 0..300 {
+            for _ in 0..20 {
+                let mut hay = vec![b'a'; len];
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if len > 0 && !x.is_multiple_of(4) {
+                    let at = (x >> 8) as usize % len;
+                    hay[at] = if x & 1 == 0 { b'"' } else { b'\\' };
+                    if x.is_multiple_of(3) {
+                        hay[(x >> 20) as usize % len] = b'"';
+                    }
+                }
+                assert_eq!(
+                    quote_or_backslash(&hay),
+                    memchr::memchr2(b'"', b'\\', &hay),
+                    "{len}"
+                );
             }
         }
     }

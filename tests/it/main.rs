@@ -2,4 +2,5 @@
 
 mod cli;
 mod sanitize;
+mod snapshots;
 mod split;
