@@ -53,6 +53,7 @@ pub mod analyze;
 mod cpu;
 pub mod engine;
 pub mod error;
+mod failpoint;
 pub mod har;
 pub mod ingest;
 pub mod parse;

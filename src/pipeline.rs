@@ -451,6 +451,23 @@ impl Pipeline {
         sink: &mut dyn Sink,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<FileReport> {
+        let r = self.read_documents(source, path, sink, progress);
+        // Rows made of pages that vanished (read as zeros after the file shrank) are not
+        // kept as good: the shrink is the error.
+        source.intact().map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        r
+    }
+
+    fn read_documents(
+        &self,
+        source: &Source,
+        path: &Path,
+        sink: &mut dyn Sink,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<FileReport> {
         let mut run = Run::new(self, source, path);
         let buf = source.bytes();
         let mut at = 0;

@@ -707,12 +707,33 @@ pub fn validate(source: &crate::source::Source, pool: &rayon::ThreadPool) -> Rep
     }
     let mut windows = crate::split::windows::Windows::new(source, entries_body, 0, 16 << 20);
     walk.entries(&mut cx, &mut windows, pool, &mut done, &mut report);
+    if let Err(e) = source.intact() {
+        // Pages vanished while they were read: what they held was read as zeros, so the
+        // findings past the file's new end are not the file's.
+        let end = source.readable_len();
+        cx.out.retain(|f| f.offset < end || f.code == "shrank");
+        done.retain(|f| f.offset < end);
+        if !cx.out.iter().any(|f| f.code == "shrank") {
+            let at = windows.position().min(end);
+            cx.push(
+                "log",
+                at,
+                Severity::Error,
+                "shrank",
+                e.to_string(),
+                SHRANK_HINT,
+            );
+        }
+    }
     let tail = finish(buf, std::mem::take(&mut cx.out), &mut walk.cursor);
     done.extend(tail);
     report.entries = windows.next_index();
     report.findings = cap(done, &mut report.omitted);
     report
 }
+
+const SHRANK_HINT: &str =
+    "another process truncated or rewrote the file while it was read; validate a copy";
 
 /// `log.version`, `log.creator`, `log.browser` and `log.pages`; returns the page ids.
 fn check_header(cx: &mut Ctx<'_>, doc: &crate::split::windows::DocStart) -> HashSet<String> {
@@ -853,7 +874,7 @@ impl EntryWalk {
                         Severity::Error,
                         "shrank",
                         e.to_string(),
-                        "another process truncated or rewrote the file while it was read; validate a copy",
+                        SHRANK_HINT,
                     );
                     break;
                 }

@@ -207,28 +207,13 @@ pub fn load(store: &Store) -> io::Result<Ingested> {
     Ok(out)
 }
 
-/// Test hook, built only with the `failpoints` feature (the test suite's build):
-/// `HARX_FAILPOINT=<name>` aborts the process at that step of a commit, the way a kill -9
-/// would, so the tests can check recovery from every point.
-#[cfg(feature = "failpoints")]
-fn failpoint(name: &str) {
-    if std::env::var("HARX_FAILPOINT").is_ok_and(|v| v == name) {
-        std::process::abort();
-    }
-}
-
-/// Without the `failpoints` feature: nothing.
-#[cfg(not(feature = "failpoints"))]
-#[inline(always)]
-fn failpoint(_name: &str) {}
-
 /// Commits one group (steps 2–4 above; step 1 is done by the writers).
 ///
 /// # Errors
 /// When the dataset cannot be written. What was not committed is recovered by the next run.
 pub fn commit(store: &Store, m: &Manifest) -> io::Result<()> {
     commit_steps(store, m, &mut |step| {
-        failpoint(step);
+        crate::failpoint::abort_at(step);
         true
     })
     .map(|_| ())

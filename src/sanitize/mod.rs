@@ -406,6 +406,25 @@ fn run_source_seeded(
     meta: &dyn Fn(&Outcome) -> String,
     pass: Pass<'_>,
 ) -> Result<Outcome> {
+    let r = sanitize_source(path, source, policy, pool, out, meta, pass);
+    // Whatever was made of pages that vanished (read as zeros after the file shrank) is
+    // not kept: the shrink is the error.
+    source.intact().map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    r
+}
+
+fn sanitize_source(
+    path: &Path,
+    source: &Source,
+    policy: &Policy<'_>,
+    pool: &rayon::ThreadPool,
+    out: Option<&mut dyn Write>,
+    meta: &dyn Fn(&Outcome) -> String,
+    pass: Pass<'_>,
+) -> Result<Outcome> {
     let buf = source.bytes();
     let doc =
         split::windows::doc_start(buf, 0).map_err(|e| not_har(path, buf, e.offset, e.message))?;

@@ -241,11 +241,35 @@ impl Source {
     /// # Errors
     /// When the input shrank.
     pub fn window(&self, start: usize, end: usize) -> io::Result<()> {
+        self.intact()?;
         if let Data::Mapped(m) = &self.data {
-            m.check_len()?;
-            m.prefetch(start, end);
+            crate::failpoint::shrink_input(m.file());
         }
+        self.prefetch(start, end);
         Ok(())
+    }
+
+    /// Fails when a mapped input shrank since it was opened, or when a read already met
+    /// one of its vanished pages (and read zeros in their place): what was read from it
+    /// cannot be trusted. Checked before each window and before a document's results are
+    /// kept.
+    ///
+    /// # Errors
+    /// When the input shrank.
+    pub fn intact(&self) -> io::Result<()> {
+        match &self.data {
+            Data::Mapped(m) => m.check_len(),
+            Data::Owned(_) => Ok(()),
+        }
+    }
+
+    /// How many of the input's bytes can still be trusted: all of them, unless a mapped
+    /// file shrank (then its new length).
+    pub fn readable_len(&self) -> usize {
+        match &self.data {
+            Data::Mapped(m) => m.readable_len(),
+            Data::Owned(v) => v.len(),
+        }
     }
 
     /// Asks for the pages of `start..end` ahead of use, where that is possible.

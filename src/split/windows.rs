@@ -100,6 +100,8 @@ impl<'s> Windows<'s> {
     /// When the input's bytes cannot be made resident (a mapped file that shrank).
     pub fn advance(&mut self) -> io::Result<Option<Window>> {
         if self.ended {
+            // The last window's reads are checked too.
+            self.source.intact()?;
             return Ok(None);
         }
         self.spans.clear();
