@@ -1,6 +1,7 @@
 //! [`Record`]: one entry as the troubleshooting views read it, taken from a batch of the
 //! `entries` schema (from the pipeline or from a Parquet file).
 
+use crate::sink::schema::{COLUMNS, Kind, column_index};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, ListArray, RecordBatch, StringArray};
@@ -192,17 +193,25 @@ pub struct Want {
     pub bodies: bool,
 }
 
-fn col<'a>(batch: &'a RecordBatch, name: &str) -> Option<&'a ArrayRef> {
-    // every name asked for is a column of the one table (a typo would read as null)
-    debug_assert!(
-        crate::sink::schema::column_index(name).is_some(),
-        "`{name}` is not a column of sink::schema::COLUMNS"
+/// The column `name` of `batch`, read as the column table says it is typed: every name
+/// the decoder asks for is looked up in [`COLUMNS`] with the kind it expects, so a typo or
+/// a column read as the wrong type fails the decoder's tests instead of reading as null.
+/// A batch without the column (a projection, an older file) reads as absent.
+fn col<'a>(batch: &'a RecordBatch, name: &str, kind: Kind) -> Option<&'a ArrayRef> {
+    let declared = column_index(name).map(|i| COLUMNS[i].kind());
+    debug_assert_eq!(
+        declared,
+        Some(kind),
+        "`{name}` is not a {kind:?} column of sink::schema::COLUMNS"
     );
+    if declared != Some(kind) {
+        return None;
+    }
     batch.schema().index_of(name).ok().map(|i| batch.column(i))
 }
 
 fn strs<'a>(batch: &'a RecordBatch, name: &str) -> Option<&'a StringArray> {
-    col(batch, name).and_then(|c| c.as_string_opt::<i32>())
+    col(batch, name, Kind::Str).and_then(|c| c.as_string_opt::<i32>())
 }
 
 fn s(a: Option<&StringArray>, i: usize) -> Option<String> {
@@ -210,13 +219,13 @@ fn s(a: Option<&StringArray>, i: usize) -> Option<String> {
 }
 
 fn f(batch: &RecordBatch, name: &str) -> Option<Vec<Option<f64>>> {
-    col(batch, name)
+    col(batch, name, Kind::F64)
         .and_then(|c| c.as_primitive_opt::<Float64Type>())
         .map(|a| a.iter().map(|v| v.filter(|x| *x >= 0.0)).collect())
 }
 
 fn i64s(batch: &RecordBatch, name: &str) -> Option<Vec<Option<i64>>> {
-    col(batch, name)
+    col(batch, name, Kind::I64)
         .and_then(|c| c.as_primitive_opt::<Int64Type>())
         .map(|a| a.iter().collect())
 }
@@ -282,11 +291,11 @@ pub fn records(batch: &RecordBatch, want: Want) -> Vec<Record> {
     let index = i64s(batch, "entry_index");
     let transfer = i64s(batch, "transfer_size");
     let content = i64s(batch, "content_size");
-    let started =
-        col(batch, "started_at").and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>());
-    let status = col(batch, "status").and_then(|c| c.as_primitive_opt::<Int32Type>());
-    let port = col(batch, "port").and_then(|c| c.as_primitive_opt::<Int32Type>());
-    let cache = col(batch, "from_cache").and_then(|c| c.as_boolean_opt());
+    let started = col(batch, "started_at", Kind::Timestamp)
+        .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>());
+    let status = col(batch, "status", Kind::I32).and_then(|c| c.as_primitive_opt::<Int32Type>());
+    let port = col(batch, "port", Kind::I32).and_then(|c| c.as_primitive_opt::<Int32Type>());
+    let cache = col(batch, "from_cache", Kind::Bool).and_then(|c| c.as_boolean_opt());
     let phase_cols = [
         "blocked_ms",
         "dns_ms",
@@ -299,8 +308,8 @@ pub fn records(batch: &RecordBatch, want: Want) -> Vec<Record> {
     .map(|c| f(batch, c));
     let total = f(batch, "total_ms");
     let time = f(batch, "time_ms");
-    let req_h = col(batch, "request_headers").and_then(|c| c.as_list_opt::<i32>());
-    let resp_h = col(batch, "response_headers").and_then(|c| c.as_list_opt::<i32>());
+    let req_h = col(batch, "request_headers", Kind::Headers).and_then(|c| c.as_list_opt::<i32>());
+    let resp_h = col(batch, "response_headers", Kind::Headers).and_then(|c| c.as_list_opt::<i32>());
     (0..n)
         .map(|i| Record {
             source_file: s(source_file, i).unwrap_or_default(),
@@ -335,4 +344,92 @@ pub fn records(batch: &RecordBatch, want: Want) -> Vec<Record> {
             response_body_encoding: if want.bodies { s(enc, i) } else { None },
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sink::schema::{EntryBatchBuilder, distinct_row};
+
+    fn distinct_batch() -> RecordBatch {
+        let (file, row) = distinct_row();
+        let mut b = EntryBatchBuilder::new();
+        b.append(&file, &row);
+        b.finish().expect("batch")
+    }
+
+    /// The builder writes a value no other column has into every column; the decoder must
+    /// read each field from its own column (a field wired to a neighbour fails here).
+    #[test]
+    fn every_field_is_read_from_its_own_column() {
+        let want = Want {
+            headers: Headers::All,
+            bodies: true,
+        };
+        let got = records(&distinct_batch(), want);
+        let s = |v: &str| Some(v.to_owned());
+        let expected = Record {
+            source_file: "v-source_file".into(),
+            entry_index: 101,
+            page_id: s("v-page_id"),
+            page_title: s("v-page_title"),
+            started_at: Some(102),
+            method: "v-method".into(),
+            url: "HTTPS://V-Host:8443/v-path?v-query".into(),
+            scheme: s("https"),
+            host: s("v-host"),
+            port: Some(8443),
+            path: s("/v-path"),
+            status: Some(418),
+            status_class: "4xx".into(),
+            error: s("v-error"),
+            mime_type: s("v-mime_type"),
+            resource_type: s("v-resource_type"),
+            from_cache: true,
+            // connect is read from tcp_ms (connect without TLS), not connect_ms
+            phases: [2.5, 3.5, 10.5, 5.5, 6.5, 7.5, 8.5].map(Some),
+            total_ms: Some(11.5),
+            transfer_size: Some(108),
+            content_size: Some(107),
+            tracking_id: s("v-tracking_id"),
+            tracking_header: s("v-tracking_header"),
+            request_headers: vec![("v-req-name".into(), "v-req-value".into())],
+            response_headers: vec![("v-resp-name".into(), "v-resp-value".into())],
+            response_header_count: 1,
+            response_body: s("v-response_body"),
+            response_body_encoding: s("v-response_body_encoding"),
+        };
+        assert_eq!(got, vec![expected]);
+    }
+
+    /// What the caller did not ask for stays empty; a projection without a column reads it
+    /// as absent, and `total_ms` falls back to the producer's `time`.
+    #[test]
+    fn parts_not_wanted_or_not_in_the_batch_read_as_absent() {
+        let batch = distinct_batch();
+        let only = Want {
+            headers: Headers::Only(&["v-resp-name"]),
+            bodies: false,
+        };
+        let r = &records(&batch, only)[0];
+        assert!(r.request_headers.is_empty());
+        assert_eq!(r.response_header("v-resp-name"), Some("v-resp-value"));
+        assert_eq!(
+            (r.response_body.as_deref(), r.response_header_count),
+            (None, 1)
+        );
+
+        let schema = batch.schema();
+        let keep: Vec<usize> = ["url", "time_ms", "status"]
+            .iter()
+            .map(|n| schema.index_of(n).expect(n))
+            .collect();
+        let projected = batch.project(&keep).expect("projection");
+        let r = &records(&projected, Want::default())[0];
+        assert_eq!(r.url, "HTTPS://V-Host:8443/v-path?v-query");
+        assert_eq!((r.status, r.total_ms), (Some(418), Some(1.5)));
+        assert_eq!((r.entry_index, r.host.as_deref()), (0, None));
+        assert_eq!(r.status_class, "no_response");
+        assert_eq!(r.phases, [None; 7]);
+    }
 }

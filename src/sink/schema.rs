@@ -724,6 +724,72 @@ impl EntryBatchBuilder {
     }
 }
 
+/// A row in which every column gets a value no other column has (the URL's parts and the
+/// status class follow from `url` and `status`), for tests that check a column, or a
+/// reader of the table, is wired to its own field.
+#[cfg(test)]
+pub(crate) fn distinct_row() -> (FileContext, EntryRow<'static>) {
+    let file = FileContext {
+        source_file: "v-source_file".into(),
+        producer: Some("v-producer".into()),
+    };
+    let s = |v: &'static str| Some(Cow::Borrowed(v));
+    let row = EntryRow {
+        entry_index: 101,
+        page_id: s("v-page_id"),
+        page_title: Some("v-page_title"),
+        started_at: Some(102),
+        started_at_raw: s("v-started_at_raw"),
+        method: s("v-method"),
+        url: s("HTTPS://V-Host:8443/v-path?v-query"),
+        http_version_raw: s("h2"),
+        status: Some(418),
+        status_text: s("v-status_text"),
+        error: s("v-error"),
+        mime_type: s("v-mime_type"),
+        resource_type: s("v-resource_type"),
+        priority: s("v-priority"),
+        initiator_type: s("v-initiator_type"),
+        from_cache: true,
+        server_ip: s("v-server_ip"),
+        connection: s("v-connection"),
+        sizes: [
+            Some(103),
+            Some(104),
+            Some(105),
+            Some(106),
+            Some(107),
+            Some(108),
+        ],
+        time: Some(1.5),
+        phases: Phases {
+            blocked: Some(2.5),
+            dns: Some(3.5),
+            connect: Some(4.5),
+            ssl: Some(5.5),
+            send: Some(6.5),
+            wait: Some(7.5),
+            receive: Some(8.5),
+        },
+        queueing: Some(9.5),
+        derived: crate::har::timings::Derived {
+            ssl_in_connect: Some(false),
+            tcp: Some(10.5),
+            total: Some(11.5),
+        },
+        request_headers: vec![("v-req-name".into(), "v-req-value".into())],
+        response_headers: vec![("v-resp-name".into(), "v-resp-value".into())],
+        tracking_id: s("v-tracking_id"),
+        tracking_header: s("v-tracking_header"),
+        redirect_url: s("v-redirect_url"),
+        request_body: s("v-request_body"),
+        response_body: s("v-response_body"),
+        response_body_encoding: s("v-response_body_encoding"),
+        ..EntryRow::default()
+    };
+    (file, row)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -752,64 +818,7 @@ mod tests {
     fn every_column_reads_its_own_field() {
         use arrow_array::cast::AsArray;
         use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
-        let file = FileContext {
-            source_file: "v-source_file".into(),
-            producer: Some("v-producer".into()),
-        };
-        let s = |v: &'static str| Some(Cow::Borrowed(v));
-        let row = EntryRow {
-            entry_index: 101,
-            page_id: s("v-page_id"),
-            page_title: Some("v-page_title"),
-            started_at: Some(102),
-            started_at_raw: s("v-started_at_raw"),
-            method: s("v-method"),
-            url: s("HTTPS://V-Host:8443/v-path?v-query"),
-            http_version_raw: s("h2"),
-            status: Some(418),
-            status_text: s("v-status_text"),
-            error: s("v-error"),
-            mime_type: s("v-mime_type"),
-            resource_type: s("v-resource_type"),
-            priority: s("v-priority"),
-            initiator_type: s("v-initiator_type"),
-            from_cache: true,
-            server_ip: s("v-server_ip"),
-            connection: s("v-connection"),
-            sizes: [
-                Some(103),
-                Some(104),
-                Some(105),
-                Some(106),
-                Some(107),
-                Some(108),
-            ],
-            time: Some(1.5),
-            phases: Phases {
-                blocked: Some(2.5),
-                dns: Some(3.5),
-                connect: Some(4.5),
-                ssl: Some(5.5),
-                send: Some(6.5),
-                wait: Some(7.5),
-                receive: Some(8.5),
-            },
-            queueing: Some(9.5),
-            derived: crate::har::timings::Derived {
-                ssl_in_connect: Some(false),
-                tcp: Some(10.5),
-                total: Some(11.5),
-            },
-            request_headers: vec![("v-req-name".into(), "v-req-value".into())],
-            response_headers: vec![("v-resp-name".into(), "v-resp-value".into())],
-            tracking_id: s("v-tracking_id"),
-            tracking_header: s("v-tracking_header"),
-            redirect_url: s("v-redirect_url"),
-            request_body: s("v-request_body"),
-            response_body: s("v-response_body"),
-            response_body_encoding: s("v-response_body_encoding"),
-            ..EntryRow::default()
-        };
+        let (file, row) = distinct_row();
         let mut b = EntryBatchBuilder::new();
         b.append(&file, &row);
         let batch = b.finish().expect("batch");
