@@ -11,10 +11,11 @@ is shared and has 2 cores, so CPU and the B/A ratio of medians are what to read.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_peers  # noqa: E402  (one timing function for every bench script)
 
 JOBS = {
     "export": lambda inp, out: ["export", inp, "-o", os.path.join(out, "o.parquet"), "--threads", "1", "-q"],
@@ -25,16 +26,9 @@ JOBS = {
 
 
 def run(cmd):
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 3):
-        sys.exit(f"{' '.join(cmd)} exited {code}: {err[-2000:]}")
-    return ru.ru_utime + ru.ru_stime, wall, ru.ru_maxrss / 1024
+    # exit 3 (some entries skipped) is a finished run too
+    r = bench_peers.run(cmd, ok=(0, 3))
+    return r["cpu"], r["wall"], r["rss_mib"]
 
 
 def main():

@@ -13,21 +13,27 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def run(cmd, env=None):
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.monotonic() - t0
-    out = p.stdout.read().decode()
-    err = p.stderr.read().decode()
+def run(cmd, env=None, ok=(0,)):
+    """Run `cmd` once; wall time, the child's CPU (user + sys, from wait4), peak RSS and its
+    output. Output goes to temporary files, so a chatty child cannot fill a pipe and stall."""
+    with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.monotonic() - t0
+        out_f.seek(0)
+        err_f.seek(0)
+        out = out_f.read().decode(errors="replace")
+        err = err_f.read().decode(errors="replace")
     code = os.waitstatus_to_exitcode(status)
-    if code not in (0,):
-        raise SystemExit(f"{cmd} failed ({code}):\n{err[-2000:]}")
+    if code not in ok:
+        raise SystemExit(f"{' '.join(map(str, cmd))} failed ({code}):\n{err[-2000:]}")
     return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "user": ru.ru_utime, "sys": ru.ru_stime,
             "rss_mib": ru.ru_maxrss / 1024, "out": out, "err": err}
 
