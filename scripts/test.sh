@@ -34,5 +34,5 @@ if [ -z "${HARX_S3_ENDPOINT:-}" ]; then
   eval "$(scripts/s3-local.sh start "${HARX_S3_PORT:-5055}")"
   trap 'scripts/s3-local.sh stop "${HARX_S3_PORT:-5055}"' EXIT
 fi
-export HARX_S3_ENDPOINT
+export HARX_S3_ENDPOINT HARX_S3_LOG="${HARX_S3_LOG:-}"
 HARX_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/harx" python3 -m pytest -q tests/python

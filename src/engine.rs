@@ -36,6 +36,10 @@ pub enum Input {
         /// The stream.
         reader: Box<dyn Read + Send>,
     },
+    /// An object in object storage or at a URL (see [`Input::remote`]), fetched ahead of
+    /// use, several at a time, into a bounded spool.
+    #[cfg(feature = "cloud")]
+    Remote(crate::source::remote::Object),
 }
 
 impl std::fmt::Debug for Input {
@@ -48,6 +52,8 @@ impl std::fmt::Debug for Input {
                 .field("len", &bytes.len())
                 .finish(),
             Self::Reader { name, .. } => f.debug_struct("Reader").field("name", name).finish(),
+            #[cfg(feature = "cloud")]
+            Self::Remote(o) => f.debug_tuple("Remote").field(o).finish(),
         }
     }
 }
@@ -63,7 +69,77 @@ impl Input {
         match self {
             Self::Path(p) => p.clone(),
             Self::Bytes { name, .. } | Self::Reader { name, .. } => PathBuf::from(name),
+            #[cfg(feature = "cloud")]
+            Self::Remote(o) => PathBuf::from(&o.name),
         }
+    }
+
+    /// The inputs `args` name: local paths as they are (a directory or a glob pattern is
+    /// the caller's to expand), and `s3://bucket/key`, `s3://bucket/prefix/`, glob
+    /// patterns under a prefix and `https://` URLs listed into their objects (without the
+    /// `cloud` feature, those are refused).
+    ///
+    /// # Errors
+    /// The arguments that could not be listed, or match nothing, with why.
+    pub fn resolve(args: &[String]) -> std::result::Result<Vec<Self>, Vec<(String, String)>> {
+        let mut out: Vec<Option<Self>> = Vec::new();
+        let mut remote = Vec::new();
+        for a in args {
+            if crate::source::remote_arg(a) {
+                remote.push(a.clone());
+                out.push(None);
+            } else {
+                out.push(Some(Self::Path(PathBuf::from(a))));
+            }
+        }
+        if remote.is_empty() {
+            return Ok(out.into_iter().flatten().collect());
+        }
+        Self::resolve_remote(args, out, &remote)
+    }
+
+    #[cfg(feature = "cloud")]
+    fn resolve_remote(
+        args: &[String],
+        out: Vec<Option<Self>>,
+        remote: &[String],
+    ) -> std::result::Result<Vec<Self>, Vec<(String, String)>> {
+        // each argument listed alone, so its objects keep the argument's place
+        let mut inputs = Vec::new();
+        let mut errors = Vec::new();
+        for (arg, slot) in args.iter().zip(out) {
+            match slot {
+                Some(i) => inputs.push(i),
+                None => {
+                    let listing = crate::source::remote::list(std::slice::from_ref(arg));
+                    errors.extend(listing.errors);
+                    inputs.extend(listing.objects.into_iter().map(Self::Remote));
+                }
+            }
+        }
+        debug_assert!(!remote.is_empty());
+        if errors.is_empty() {
+            Ok(inputs)
+        } else {
+            Err(errors)
+        }
+    }
+
+    #[cfg(not(feature = "cloud"))]
+    fn resolve_remote(
+        _args: &[String],
+        _out: Vec<Option<Self>>,
+        remote: &[String],
+    ) -> std::result::Result<Vec<Self>, Vec<(String, String)>> {
+        Err(remote
+            .iter()
+            .map(|r| {
+                (
+                    r.clone(),
+                    "this build of harx reads no remote inputs (the `cloud` feature)".to_owned(),
+                )
+            })
+            .collect())
     }
 }
 
@@ -198,6 +274,36 @@ impl Engine {
         Ok(report)
     }
 
+    /// [`Engine::run`] over inputs named as on a command line: local paths, and the remote
+    /// inputs [`Input::resolve`] lists. An argument that cannot be listed is the run's
+    /// error when it is the only one; among several it is told to `observer` and listed
+    /// in the report's `failed`, and the run goes on.
+    ///
+    /// # Errors
+    /// As [`Engine::run`].
+    pub fn run_args(
+        &self,
+        args: &[PathBuf],
+        sink: &mut dyn Sink,
+        observer: &mut dyn Observer,
+    ) -> Result<RunReport> {
+        let (inputs, failed) = resolve_paths(args);
+        let mut failed = failed.into_iter();
+        if args.len() == 1
+            && inputs.is_empty()
+            && let Some((_, e)) = failed.next()
+        {
+            return Err(e);
+        }
+        let failed: Vec<_> = failed.collect();
+        for (name, e) in &failed {
+            observer.input_failed(name, e);
+        }
+        let mut report = self.run(inputs, sink, observer)?;
+        report.failed.splice(0..0, failed);
+        Ok(report)
+    }
+
     /// [`Engine::run`] without `begin` and `finish` (for a sink shared across runs).
     ///
     /// # Errors
@@ -210,9 +316,10 @@ impl Engine {
     ) -> Result<RunReport> {
         let several = inputs.len() > 1;
         let mut report = RunReport::default();
+        let mut fetched = Fetched::start(&inputs, &self.options().limits);
         for input in inputs {
             let name = input.name();
-            let result = self.run_input(input, &name, sink, observer);
+            let result = self.run_input(input, &name, &mut fetched, sink, observer);
             match result {
                 Ok(docs) => {
                     for d in docs {
@@ -234,10 +341,12 @@ impl Engine {
         Ok(report)
     }
 
+    #[cfg_attr(not(feature = "cloud"), allow(unused_variables))]
     fn run_input(
         &self,
         input: Input,
         name: &Path,
+        fetched: &mut Fetched,
         sink: &mut dyn Sink,
         observer: &mut dyn Observer,
     ) -> Result<Vec<FileReport>> {
@@ -250,21 +359,21 @@ impl Engine {
         match input {
             Input::Path(p) => self.pipeline.run_path(&p, sink, &mut progress),
             Input::Bytes { bytes, .. } => {
-                let len = bytes.len() as u64;
-                let source =
-                    crate::source::Source::from_bytes(bytes, len, limits).map_err(read_err)?;
-                let r = self
-                    .pipeline
-                    .run_source(&source, name, sink, &mut progress)?;
-                Ok(vec![r])
+                let source = crate::source::Source::from_vec(bytes);
+                self.pipeline
+                    .run_streamed(name, Some(source), sink, &mut progress)
             }
             Input::Reader { mut reader, .. } => {
                 let source =
-                    crate::source::Source::from_stream(&mut reader, limits).map_err(read_err)?;
-                let r = self
-                    .pipeline
-                    .run_source(&source, name, sink, &mut progress)?;
-                Ok(vec![r])
+                    crate::source::Source::spooled(&mut reader, limits).map_err(read_err)?;
+                self.pipeline
+                    .run_streamed(name, Some(source), sink, &mut progress)
+            }
+            #[cfg(feature = "cloud")]
+            Input::Remote(_) => {
+                let source = fetched.next().map_err(read_err)?;
+                self.pipeline
+                    .run_streamed(name, Some(source), sink, &mut progress)
             }
         }
     }
@@ -286,6 +395,65 @@ impl Engine {
             handle: handle.ok(),
             done: None,
         }
+    }
+}
+
+/// The inputs `args` name (see [`Input::resolve`]), and the arguments that name none, with
+/// why (as [`Error::Read`]).
+pub fn resolve_paths(args: &[PathBuf]) -> (Vec<Input>, Vec<(PathBuf, Error)>) {
+    let mut inputs = Vec::new();
+    let mut failed = Vec::new();
+    for arg in args {
+        let Some(text) = arg.to_str().filter(|t| crate::source::remote_arg(t)) else {
+            inputs.push(Input::Path(arg.clone()));
+            continue;
+        };
+        match Input::resolve(&[text.to_owned()]) {
+            Ok(found) => inputs.extend(found),
+            Err(errors) => failed.extend(errors.into_iter().map(|(name, why)| {
+                let path = PathBuf::from(name);
+                let source = std::io::Error::other(why);
+                (path.clone(), Error::Read { path, source })
+            })),
+        }
+    }
+    (inputs, failed)
+}
+
+/// The remote inputs of a run, fetched ahead in order.
+struct Fetched {
+    #[cfg(feature = "cloud")]
+    fetcher: Option<crate::source::remote::Fetcher>,
+}
+
+impl Fetched {
+    #[cfg_attr(not(feature = "cloud"), allow(unused_variables))]
+    fn start(inputs: &[Input], limits: &crate::source::Limits) -> Self {
+        #[cfg(feature = "cloud")]
+        {
+            let objects: Vec<_> = inputs
+                .iter()
+                .filter_map(|i| match i {
+                    Input::Remote(o) => Some(o.clone()),
+                    _ => None,
+                })
+                .collect();
+            Self {
+                fetcher: (!objects.is_empty())
+                    .then(|| crate::source::remote::Fetcher::start(objects, limits)),
+            }
+        }
+        #[cfg(not(feature = "cloud"))]
+        Self {}
+    }
+
+    /// The next remote input's bytes.
+    #[cfg(feature = "cloud")]
+    fn next(&mut self) -> std::io::Result<crate::source::Source> {
+        self.fetcher.as_mut().and_then(Iterator::next).map_or_else(
+            || Err(std::io::Error::other("the download was stopped")),
+            |f| f.source,
+        )
     }
 }
 

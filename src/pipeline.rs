@@ -323,9 +323,24 @@ impl Pipeline {
         sink: &mut dyn Sink,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Vec<FileReport>> {
+        self.run_streamed(path, None, sink, progress)
+    }
+
+    /// [`Pipeline::run_path`] for an input whose bytes were already read (a stream, a
+    /// download), named `path`: sniffed and opened as a file with the same bytes would be.
+    ///
+    /// # Errors
+    /// As [`Pipeline::run_path`].
+    pub fn run_streamed(
+        &self,
+        path: &Path,
+        streamed: Option<Source>,
+        sink: &mut dyn Sink,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Vec<FileReport>> {
         let docs = crate::source::inputs::Documents::open(
             path,
-            None,
+            streamed,
             &self.config.limits,
             &self.saz_options(),
         )

@@ -9,7 +9,7 @@ pub mod report;
 pub mod stats;
 pub mod summary;
 
-use crate::engine::{Engine, Input, Observer, RunReport};
+use crate::engine::{Engine, Observer, RunReport};
 use crate::error::Result;
 use crate::sink::{Flow, RunMeta, Sink};
 use arrow_array::RecordBatch;
@@ -44,8 +44,7 @@ pub fn scan(
     f: &mut dyn FnMut(&RecordBatch) -> Flow,
 ) -> Result<RunReport> {
     let mut sink = Callback { f };
-    let inputs = inputs.iter().cloned().map(Input::Path).collect();
-    engine.run(inputs, &mut sink, observer)
+    engine.run_args(inputs, &mut sink, observer)
 }
 
 /// Formats microseconds since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`.

@@ -1,7 +1,7 @@
 //! `harx export`: HAR entries to Parquet, NDJSON or CSV.
 
 use super::ExitStatus;
-use crate::engine::{Engine, Input, Observer};
+use crate::engine::{Engine, Observer};
 use crate::parse::ParseConfig;
 use crate::pipeline::{FileReport, OnError, PipelineConfig};
 use crate::sink::Sink;
@@ -156,8 +156,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
         current: PathBuf::new(),
         t0: Instant::now(),
     };
-    let inputs = args.inputs.iter().cloned().map(Input::Path).collect();
-    let run = engine.run(inputs, sink.as_mut(), &mut observer);
+    let run = engine.run_args(&args.inputs, sink.as_mut(), &mut observer);
     observer.clear();
     let run = run?;
     let (reports, failed) = (run.documents, run.failed.len());

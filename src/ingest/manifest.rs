@@ -58,6 +58,10 @@ pub struct InputRecord {
     pub mtime_ns: i128,
     /// Rows written to `entries`.
     pub entries: u64,
+    /// The object's entity tag, for an input in object storage or at a URL: with the
+    /// size, the quick re-run check made before any download.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
 }
 
 /// One published file.
@@ -80,6 +84,8 @@ pub struct Ingested {
     pub by_sha: HashMap<String, String>,
     /// `(path, size, mtime_ns)` of every ingested input.
     pub quick: HashSet<(String, u64, i128)>,
+    /// `(name, size, entity tag)` of every ingested remote input.
+    pub quick_remote: HashSet<(String, u64, String)>,
     /// Committed groups.
     pub groups: usize,
 }
@@ -200,6 +206,10 @@ pub fn load(store: &Store) -> io::Result<Ingested> {
         }
         for i in m.inputs {
             out.quick.insert((i.path.clone(), i.size, i.mtime_ns));
+            if let Some(etag) = &i.etag {
+                out.quick_remote
+                    .insert((i.path.clone(), i.size, etag.clone()));
+            }
             out.by_sha.insert(i.sha256, i.path);
         }
         out.groups += 1;
@@ -284,6 +294,7 @@ mod tests {
                 size: 10,
                 mtime_ns: 1,
                 entries: 2,
+                etag: None,
             }],
             ..Manifest::default()
         };

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::pipeline::{FileReport, Pipeline};
 use crate::sink::{Flow, RunMeta, Sink};
 use crate::source::inputs::{self, Found};
-use crate::source::{Container, Limits, Source};
+use crate::source::{Limits, Source};
 use arrow_array::RecordBatch;
 use manifest::{InputRecord, Manifest, Published};
 use partition::{EntryWriters, Key, TenantRule};
@@ -110,11 +110,30 @@ pub struct IngestReport {
     pub reports: Vec<FileReport>,
 }
 
+#[cfg(feature = "cloud")]
+use crate::source::remote::Object as RemoteObject;
+/// Without the `cloud` feature there are no remote inputs.
+#[cfg(not(feature = "cloud"))]
+#[derive(Debug, Clone)]
+enum RemoteObject {}
+
 struct Task {
     found: Found,
     size: u64,
     mtime_ns: i128,
     abs: String,
+    /// An object in object storage or at a URL (`found.path` is its name).
+    remote: Option<RemoteObject>,
+}
+
+impl Task {
+    #[cfg_attr(not(feature = "cloud"), allow(clippy::missing_const_for_fn))]
+    fn etag(&self) -> Option<String> {
+        #[cfg(feature = "cloud")]
+        return self.remote.as_ref().and_then(|o| o.etag.clone());
+        #[cfg(not(feature = "cloud"))]
+        None
+    }
 }
 
 #[derive(Default)]
@@ -153,10 +172,12 @@ fn run_id() -> String {
 /// counted, not read), in commit groups bounded in input bytes and in files.
 fn plan_groups(
     files: Vec<inputs::Found>,
-    quick: &std::collections::HashSet<(String, u64, i128)>,
+    objects: Vec<RemoteObject>,
+    ingested: &manifest::Ingested,
     cfg: &IngestConfig,
     report: &mut IngestReport,
 ) -> Vec<Vec<Task>> {
+    let quick = &ingested.quick;
     let mut tasks = Vec::new();
     for found in files {
         let (size, mtime, abs) = if found.path.as_os_str() == "-" {
@@ -188,8 +209,34 @@ fn plan_groups(
             size,
             mtime_ns: mtime,
             abs,
+            remote: None,
         });
     }
+    #[cfg(feature = "cloud")]
+    for o in objects {
+        let size = o.size.unwrap_or(0);
+        // already ingested by name, size and entity tag: nothing is downloaded
+        if let (Some(etag), Some(_)) = (&o.etag, o.size)
+            && ingested
+                .quick_remote
+                .contains(&(o.name.clone(), size, etag.clone()))
+        {
+            report.already += 1;
+            continue;
+        }
+        tasks.push(Task {
+            found: Found {
+                path: PathBuf::from(&o.name),
+                explicit: o.explicit,
+            },
+            size,
+            mtime_ns: 0,
+            abs: o.name.clone(),
+            remote: Some(o),
+        });
+    }
+    #[cfg(not(feature = "cloud"))]
+    drop(objects);
     // Commit groups: bounded in input bytes and in files.
     let mut groups: Vec<Vec<Task>> = vec![Vec::new()];
     let mut group_bytes = 0u64;
@@ -205,6 +252,43 @@ fn plan_groups(
         }
     }
     groups
+}
+
+/// The local files and remote objects `inputs` name, and the arguments that name none as
+/// failed rows of the files table.
+fn gather(
+    inputs: &[PathBuf],
+    cfg: &IngestConfig,
+    store: &Store,
+    report: &mut IngestReport,
+) -> (inputs::Discovered, Vec<RemoteObject>, Vec<FileRow>) {
+    let (remote_args, local_args): (Vec<&PathBuf>, Vec<&PathBuf>) = inputs
+        .iter()
+        .partition(|p| p.to_str().is_some_and(crate::source::remote_arg));
+    let local_args: Vec<PathBuf> = local_args.into_iter().cloned().collect();
+    let mut discovered = inputs::discover(&local_args);
+    let objects = list_remote(&remote_args, store, &mut discovered, report);
+    // A dataset inside an input directory is never read as input (its manifests, lock and
+    // Parquet files would be): only files found by walking are dropped, a file named on
+    // the command line is read as asked.
+    if let Ok(root) = std::fs::canonicalize(&cfg.dataset) {
+        discovered.files.retain(|f| {
+            f.explicit || !std::fs::canonicalize(&f.path).is_ok_and(|p| p.starts_with(&root))
+        });
+    }
+    let mut early_failures: Vec<FileRow> = Vec::new();
+    for (path, why) in std::mem::take(&mut discovered.errors) {
+        report
+            .failed
+            .push((path.display().to_string(), why.clone()));
+        early_failures.push(FileRow {
+            path: path.display().to_string(),
+            status: "failed",
+            error: Some(why),
+            ..FileRow::default()
+        });
+    }
+    (discovered, objects, early_failures)
 }
 
 /// Ingests `inputs` into the dataset.
@@ -226,28 +310,8 @@ pub fn run(pipeline: &Pipeline, cfg: &IngestConfig, inputs: &[PathBuf]) -> Resul
         ..IngestReport::default()
     };
     let ingested = manifest::load(&store).map_err(ds_err)?;
-    let mut discovered = inputs::discover(inputs);
-    // A dataset inside an input directory is never read as input (its manifests, lock and
-    // Parquet files would be): only files found by walking are dropped, a file named on
-    // the command line is read as asked.
-    if let Ok(root) = std::fs::canonicalize(&cfg.dataset) {
-        discovered.files.retain(|f| {
-            f.explicit || !std::fs::canonicalize(&f.path).is_ok_and(|p| p.starts_with(&root))
-        });
-    }
-    let mut early_failures: Vec<FileRow> = Vec::new();
-    for (path, why) in discovered.errors {
-        report
-            .failed
-            .push((path.display().to_string(), why.clone()));
-        early_failures.push(FileRow {
-            path: path.display().to_string(),
-            status: "failed",
-            error: Some(why),
-            ..FileRow::default()
-        });
-    }
-    let groups = plan_groups(discovered.files, &ingested.quick, cfg, &mut report);
+    let (discovered, objects, mut early_failures) = gather(inputs, cfg, &store, &mut report);
+    let groups = plan_groups(discovered.files, objects, &ingested, cfg, &mut report);
     let total_files: usize = groups.iter().map(Vec::len).sum();
     let total_bytes: u64 = groups.iter().flatten().map(|t| t.size).sum();
     let progress = Progress {
@@ -275,16 +339,27 @@ pub fn run(pipeline: &Pipeline, cfg: &IngestConfig, inputs: &[PathBuf]) -> Resul
             cfg.sanitized
                 .then(|| pipeline.parse_config().rules().sha256.clone()),
         );
-        let results: Vec<Result<Processed>> = pipeline.pool().install(|| {
-            group
+        let (remote, local): (Vec<&Task>, Vec<&Task>) =
+            group.iter().partition(|t| t.remote.is_some());
+        let ctx = Ctx {
+            pipeline,
+            cfg,
+            writers: &writers,
+            known: &ingested.by_sha,
+            claimed: &claimed,
+            progress: &progress,
+        };
+        let mut results: Vec<Result<Processed>> = pipeline.pool().install(|| {
+            local
                 .par_iter()
                 .map(|t| {
-                    let r = process(pipeline, cfg, &writers, &ingested.by_sha, &claimed, t);
+                    let r = process(&ctx, t, None);
                     progress.tick(t.size);
                     r
                 })
                 .collect()
         });
+        results.extend(process_remote(&ctx, &remote));
         progress.clear();
         let mut record = Manifest {
             format: manifest::FORMAT.to_owned(),
@@ -441,9 +516,23 @@ fn input_error(e: &Error) -> bool {
 /// `<(…)`), its bytes, read once and spooled (bounded memory). `None` when the input is
 /// done with: not a HAR by its first bytes (found by walking a directory), or unreadable;
 /// `out` says which.
-fn identify(t: &Task, cfg: &IngestConfig, out: &mut Processed) -> Option<(String, Option<Source>)> {
+fn identify(
+    t: &Task,
+    cfg: &IngestConfig,
+    fetched: Option<std::io::Result<Source>>,
+    out: &mut Processed,
+) -> Option<(String, Option<Source>)> {
     let path = &t.found.path;
     let label = path.display().to_string();
+    if let Some(fetched) = fetched {
+        return match fetched {
+            Ok(s) => Some((format!("{:x}", Sha256::digest(s.bytes())), Some(s))),
+            Err(e) => {
+                out.rows.push(failed_row(&label, None, e.to_string()));
+                None
+            }
+        };
+    }
     let stdin = path.as_os_str() == "-";
     // standard input, a FIFO or `<(…)`: read once, spooled (bounded memory)
     let stream = stdin || std::fs::metadata(path).is_ok_and(|m| !m.is_file());
@@ -502,18 +591,154 @@ fn claim(claimed: &Mutex<HashMap<String, String>>, sha: &str, label: &str) -> bo
     true
 }
 
+/// What every input of a group is processed with.
+struct Ctx<'a, 'w> {
+    pipeline: &'a Pipeline,
+    cfg: &'a IngestConfig,
+    writers: &'a EntryWriters<'w>,
+    known: &'a HashMap<String, String>,
+    claimed: &'a Mutex<HashMap<String, String>>,
+    #[cfg_attr(not(feature = "cloud"), allow(dead_code))]
+    progress: &'a Progress,
+}
+
+/// The remote inputs of a group: fetched in order, several at a time, each parsed on the
+/// pool as soon as it is here; at most a few fetched inputs wait to be parsed.
+#[cfg(feature = "cloud")]
+fn process_remote(ctx: &Ctx<'_, '_>, tasks: &[&Task]) -> Vec<Result<Processed>> {
+    if tasks.is_empty() {
+        return Vec::new();
+    }
+    let objects: Vec<RemoteObject> = tasks.iter().filter_map(|t| t.remote.clone()).collect();
+    let fetcher = crate::source::remote::Fetcher::start(objects, &ctx.cfg.limits);
+    let results: Mutex<Vec<(usize, Result<Processed>)>> = Mutex::new(Vec::new());
+    let permits = Permits::new(ctx.pipeline.pool().current_num_threads() + 1);
+    ctx.pipeline.pool().in_place_scope(|s| {
+        for (i, fetched) in fetcher.enumerate() {
+            let Some(t) = tasks.get(i) else { break };
+            permits.acquire();
+            let (results, permits) = (&results, &permits);
+            s.spawn(move |_| {
+                let r = process(ctx, t, Some(fetched.source));
+                ctx.progress.tick(t.size);
+                results
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((i, r));
+                permits.release();
+            });
+        }
+    });
+    let mut results = results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(not(feature = "cloud"))]
+fn process_remote(_ctx: &Ctx<'_, '_>, _tasks: &[&Task]) -> Vec<Result<Processed>> {
+    Vec::new()
+}
+
+/// A counting semaphore: bounds the fetched inputs held at once.
+#[cfg(feature = "cloud")]
+struct Permits {
+    free: Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+#[cfg(feature = "cloud")]
+impl Permits {
+    fn new(n: usize) -> Self {
+        Self {
+            free: Mutex::new(n.max(1)),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    fn acquire(&self) {
+        let mut free = self
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *free == 0 {
+            free = self
+                .freed
+                .wait(free)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *free -= 1;
+    }
+
+    fn release(&self) {
+        *self
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+        self.freed.notify_one();
+    }
+}
+
+/// The objects the remote arguments name (listing failures become the run's failures);
+/// objects inside the dataset itself are never inputs.
+#[cfg(feature = "cloud")]
+fn list_remote(
+    args: &[&PathBuf],
+    store: &Store,
+    discovered: &mut inputs::Discovered,
+    report: &mut IngestReport,
+) -> Vec<RemoteObject> {
+    if args.is_empty() {
+        return Vec::new();
+    }
+    let names: Vec<String> = args.iter().map(|p| p.display().to_string()).collect();
+    let listing = crate::source::remote::list(&names);
+    report.ignored += listing.ignored;
+    for (name, why) in listing.errors {
+        discovered.errors.push((PathBuf::from(name), why));
+    }
+    let own = format!("{}/", store.display());
+    listing
+        .objects
+        .into_iter()
+        .filter(|o| o.explicit || !o.name.starts_with(&own))
+        .collect()
+}
+
+#[cfg(not(feature = "cloud"))]
+fn list_remote(
+    args: &[&PathBuf],
+    _store: &Store,
+    discovered: &mut inputs::Discovered,
+    _report: &mut IngestReport,
+) -> Vec<RemoteObject> {
+    for a in args {
+        discovered.errors.push((
+            (*a).clone(),
+            "this build of harx reads no remote inputs (the `cloud` feature)".to_owned(),
+        ));
+    }
+    Vec::new()
+}
+
 fn process(
-    pipeline: &Pipeline,
-    cfg: &IngestConfig,
-    writers: &EntryWriters<'_>,
-    known: &HashMap<String, String>,
-    claimed: &Mutex<HashMap<String, String>>,
+    ctx: &Ctx<'_, '_>,
     t: &Task,
+    fetched: Option<std::io::Result<Source>>,
 ) -> Result<Processed> {
+    let Ctx {
+        pipeline,
+        cfg,
+        writers,
+        known,
+        claimed,
+        ..
+    } = *ctx;
     let path = &t.found.path;
     let label = path.display().to_string();
     let mut out = Processed::default();
-    let Some((sha, streamed)) = identify(t, cfg, &mut out) else {
+    let Some((sha, streamed)) = identify(t, cfg, fetched, &mut out) else {
         return Ok(out);
     };
     if known.contains_key(&sha) {
@@ -529,11 +754,6 @@ fn process(
     out.bytes = size;
     let mut entries = 0u64;
     let mut any_ok = false;
-    let head = match &streamed {
-        Some(s) => s.bytes()[..s.bytes().len().min(64)].to_vec(),
-        None => inputs::head(path, 64).unwrap_or_default(),
-    };
-    let container = Container::sniff(&head);
     let mut run_doc = |member: Option<String>,
                        source: std::result::Result<Source, String>,
                        container_name: &str,
@@ -616,29 +836,10 @@ fn process(
             Err(e) => Err(e),
         }
     };
-    // zip archives are read from files only (a streamed one is refused as not a HAR)
-    let docs = match streamed {
-        Some(s) if container == Container::Zip => {
-            let doc = s.decompressed(&cfg.limits);
-            run_doc(
-                None,
-                doc.map_err(|e| e.to_string()),
-                container.name(),
-                &mut out,
-            )?;
-            None
-        }
-        streamed => Some(inputs::Documents::open(
-            path,
-            streamed,
-            &cfg.limits,
-            &pipeline.saz_options(),
-        )),
-    };
-    match docs {
-        None => {}
-        Some(Err(e)) => out.rows.push(failed_row(&label, None, e.to_string())),
-        Some(Ok(docs)) => {
+    // a streamed or downloaded archive is read from its spooled bytes
+    match inputs::Documents::open(path, streamed, &cfg.limits, &pipeline.saz_options()) {
+        Err(e) => out.rows.push(failed_row(&label, None, e.to_string())),
+        Ok(docs) => {
             for doc in docs {
                 let src = doc.source.map_err(|e| e.to_string());
                 // one member in memory (or spooled) at a time
@@ -653,6 +854,7 @@ fn process(
             size,
             mtime_ns: t.mtime_ns,
             entries,
+            etag: t.etag(),
         });
     } else {
         // Nothing ingested: let a later run try this content again.

@@ -6,8 +6,6 @@
 //! lock that keeps a second run out.
 
 #[cfg(feature = "cloud")]
-use object_store::aws::AmazonS3Builder;
-#[cfg(feature = "cloud")]
 use object_store::path::Path as ObjectPath;
 #[cfg(feature = "cloud")]
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, WriteMultipart};
@@ -81,30 +79,8 @@ fn other(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
 
-/// Drives the store's futures from synchronous code, also when that code is itself
-/// called from async code (a service's handler): blocking a runtime's worker in place
-/// panics, so there the future runs on a scoped thread of its own.
-#[derive(Debug)]
 #[cfg(feature = "cloud")]
-pub struct Rt(tokio::runtime::Runtime);
-
-#[cfg(feature = "cloud")]
-impl Rt {
-    fn block_on<F>(&self, f: F) -> F::Output
-    where
-        F: std::future::Future + Send,
-        F::Output: Send,
-    {
-        if tokio::runtime::Handle::try_current().is_err() {
-            return self.0.block_on(f);
-        }
-        std::thread::scope(|s| {
-            s.spawn(|| self.0.block_on(f))
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p))
-        })
-    }
-}
+pub use crate::source::remote::Rt;
 
 impl Store {
     /// A dataset in any object store (S3, GCS, Azure, in memory, as configured by the
@@ -114,15 +90,13 @@ impl Store {
     /// When the runtime or the staging directory cannot be created.
     #[cfg(feature = "cloud")]
     pub fn remote(store: Arc<dyn ObjectStore>, prefix: &str, url: &str) -> io::Result<Self> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+        let rt = Rt::new()?;
         clean_stale_staging();
         Ok(Self::Remote {
             store,
             prefix: prefix.trim_matches('/').to_owned(),
             url: url.trim_end_matches('/').to_owned(),
-            rt: Rt(rt),
+            rt,
             staging: tempfile::Builder::new()
                 .prefix(&format!("{STAGING_PREFIX}{}-", std::process::id()))
                 .tempdir()?,
@@ -152,21 +126,7 @@ impl Store {
                     "s3:// URL without a bucket",
                 ));
             }
-            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
-            let endpoint = std::env::var("AWS_ENDPOINT_URL_S3")
-                .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
-                .or_else(|_| std::env::var("AWS_ENDPOINT"))
-                .ok();
-            if let Some(ep) = endpoint {
-                builder = builder
-                    .with_endpoint(&ep)
-                    .with_allow_http(ep.starts_with("http://"));
-            }
-            if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err()
-            {
-                builder = builder.with_region("us-east-1");
-            }
-            let store = builder.build().map_err(other)?;
+            let store = crate::source::remote::s3_store(bucket)?;
             return Self::remote(Arc::new(store), prefix, target);
         }
         if target.contains("://") {

@@ -197,7 +197,9 @@ fn har_name(name: &str) -> bool {
 ///
 /// # Errors
 /// When the archive's directory cannot be read.
-pub fn zip_plan(archive: &mut zip::ZipArchive<File>) -> zip::result::ZipResult<ZipPlan> {
+pub fn zip_plan<R: Read + io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+) -> zip::result::ZipResult<ZipPlan> {
     let mut plan = ZipPlan::default();
     let mut named = Vec::new();
     let mut others = Vec::new();
@@ -276,8 +278,8 @@ pub fn zip_plan(archive: &mut zip::ZipArchive<File>) -> zip::result::ZipResult<Z
 ///
 /// # Errors
 /// When the member cannot be read, or exceeds the limits.
-pub fn open_member(
-    archive: &mut zip::ZipArchive<File>,
+pub fn open_member<R: Read + io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
     member: &ZipMember,
     limits: &Limits,
 ) -> io::Result<Source> {
@@ -290,8 +292,8 @@ pub fn open_member(
 ///
 /// # Errors
 /// When the archive cannot be read (a password is needed or wrong) or exceeds `limits`.
-pub fn open_saz(
-    archive: &mut zip::ZipArchive<File>,
+pub fn open_saz<R: Read + io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
     archive_len: u64,
     opts: &super::saz::SazOptions,
     limits: &Limits,
@@ -299,6 +301,37 @@ pub fn open_saz(
     Source::from_writer(archive_len.max(1), limits, |w| {
         super::saz::to_har(archive, opts, limits.max_bytes, w)
     })
+}
+
+#[cfg(feature = "archives")]
+/// What a zip archive is read from: its file, or its bytes already read (a stream, a
+/// download).
+#[derive(Debug)]
+pub enum ArchiveFile {
+    /// A local file.
+    File(File),
+    /// Bytes in memory or in a mapped temporary file.
+    Bytes(io::Cursor<Source>),
+}
+
+#[cfg(feature = "archives")]
+impl Read for ArchiveFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::File(f) => f.read(buf),
+            Self::Bytes(c) => c.read(buf),
+        }
+    }
+}
+
+#[cfg(feature = "archives")]
+impl io::Seek for ArchiveFile {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        match self {
+            Self::File(f) => f.seek(pos),
+            Self::Bytes(c) => c.seek(pos),
+        }
+    }
 }
 
 /// One HAR document of an input: the whole file (plain or compressed), one member of a zip
@@ -326,6 +359,13 @@ impl Document {
     }
 }
 
+/// Where a zip archive's bytes are.
+#[cfg_attr(not(feature = "archives"), allow(dead_code))]
+enum Zipped<'a> {
+    Path(&'a Path),
+    Bytes(Source),
+}
+
 /// The HAR documents of one input, opened one at a time (one zip member in memory or
 /// spooled at a time): the one place every command opens its inputs.
 pub struct Documents {
@@ -336,7 +376,7 @@ enum DocumentsInner {
     One(Option<Document>),
     #[cfg(feature = "archives")]
     Zip {
-        archive: zip::ZipArchive<File>,
+        archive: zip::ZipArchive<ArchiveFile>,
         refused: std::vec::IntoIter<(String, String)>,
         members: std::vec::IntoIter<ZipMember>,
         limits: Limits,
@@ -373,7 +413,11 @@ impl Documents {
         };
         if let Some(s) = streamed {
             let head = s.bytes()[..s.bytes().len().min(8)].to_vec();
-            return Ok(one(s.decompressed(limits), Container::sniff(&head).name()));
+            let container = Container::sniff(&head);
+            if container == Container::Zip {
+                return Self::open_zip(Zipped::Bytes(s), limits, saz, one);
+            }
+            return Ok(one(s.decompressed(limits), container.name()));
         }
         let head = if path.as_os_str() == "-" {
             Vec::new()
@@ -384,12 +428,12 @@ impl Documents {
         if container != Container::Zip {
             return Ok(one(Source::open_with(path, limits), container.name()));
         }
-        Self::open_zip(path, limits, saz, one)
+        Self::open_zip(Zipped::Path(path), limits, saz, one)
     }
 
     #[cfg(not(feature = "archives"))]
     fn open_zip(
-        _path: &Path,
+        _zipped: Zipped<'_>,
         _limits: &Limits,
         _saz: &super::SazOptions,
         _one: impl Fn(io::Result<Source>, &'static str) -> Self,
@@ -402,13 +446,22 @@ impl Documents {
 
     #[cfg(feature = "archives")]
     fn open_zip(
-        path: &Path,
+        zipped: Zipped<'_>,
         limits: &Limits,
         saz: &super::SazOptions,
         one: impl Fn(io::Result<Source>, &'static str) -> Self,
     ) -> io::Result<Self> {
-        let file = File::open(path)?;
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let (file, len) = match zipped {
+            Zipped::Path(path) => {
+                let file = File::open(path)?;
+                let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+                (ArchiveFile::File(file), len)
+            }
+            Zipped::Bytes(s) => {
+                let len = s.bytes().len() as u64;
+                (ArchiveFile::Bytes(io::Cursor::new(s)), len)
+            }
+        };
         let zip_err = |e: zip::result::ZipError| {
             io::Error::new(
                 io::ErrorKind::InvalidData,

@@ -7,6 +7,8 @@
 
 pub mod inputs;
 mod mmap;
+#[cfg(feature = "cloud")]
+pub mod remote;
 #[cfg(feature = "archives")]
 pub mod saz;
 
@@ -85,6 +87,12 @@ impl Source {
     }
 }
 
+impl AsRef<[u8]> for Source {
+    fn as_ref(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
 impl Source {
     /// Opens `path` with the default [`Limits`]; `-` means standard input.
     ///
@@ -126,6 +134,11 @@ impl Source {
         }
     }
 
+    /// Bytes as they are (not decompressed).
+    pub fn from_vec(buf: Vec<u8>) -> Self {
+        Self::owned(buf)
+    }
+
     /// An input from bytes already in memory, decompressed when they are compressed.
     /// `compressed_len` is the size the ratio cap is measured against.
     ///
@@ -155,8 +168,7 @@ impl Source {
     /// # Errors
     /// When reading fails or exceeds [`Limits::max_bytes`].
     pub fn spooled(reader: &mut dyn Read, limits: &Limits) -> io::Result<Self> {
-        let mut spool = Spool::new(u64::MAX, limits);
-        spool.raw = true;
+        let mut spool = Spool::raw(limits);
         // what does not start like a HAR (`/dev/zero`, a binary) is refused at once, not
         // after the cap's worth of bytes
         let mut head = Vec::with_capacity(4096);
@@ -348,7 +360,7 @@ fn decompress(
 
 /// Where decompressed bytes go: memory up to [`SPILL_BYTES`], then an unlinked temporary
 /// file (created 0600). Refuses to grow past the limits.
-struct Spool {
+pub(crate) struct Spool {
     mem: Vec<u8>,
     file: Option<io::BufWriter<File>>,
     len: u64,
@@ -380,6 +392,20 @@ impl Spool {
         }
     }
 
+    /// A spool of bytes taken as they are (a stream, a download), capped at
+    /// [`Limits::max_bytes`], in memory up to [`Limits::spill_bytes`].
+    pub(crate) fn raw(limits: &Limits) -> Self {
+        let mut spool = Self::new(u64::MAX, limits);
+        spool.raw = true;
+        spool
+    }
+
+    /// Bytes written so far.
+    #[cfg_attr(not(feature = "cloud"), allow(dead_code))]
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+
     /// [`Spool::finish`] after a copy into it: a stream that ends early or goes bad (an
     /// interrupted download, a cut archive member) still holds every byte before that
     /// point, so they are kept and the source is marked cut (`what` names the stream in
@@ -399,7 +425,8 @@ impl Spool {
         }
     }
 
-    fn finish(self) -> io::Result<Source> {
+    /// The bytes written, as a [`Source`] (mapped when they spilled to the file).
+    pub(crate) fn finish(self) -> io::Result<Source> {
         match self.file {
             None => Ok(Source::owned(self.mem)),
             Some(w) => {
@@ -470,6 +497,12 @@ impl Write for Spool {
             None => Ok(()),
         }
     }
+}
+
+/// Whether an argument names a remote input (`s3://`, `https://`, `http://`) rather than a
+/// local path; read through `remote` when the `cloud` feature is on.
+pub fn remote_arg(arg: &str) -> bool {
+    arg.starts_with("s3://") || arg.starts_with("https://") || arg.starts_with("http://")
 }
 
 /// Length of a UTF-8 byte order mark at the start of `buf` (0 or 3).

@@ -15,7 +15,6 @@
 
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{self, Read, Write};
 
 pub use super::{SazOptions, SazStats};
@@ -32,8 +31,8 @@ fn err(msg: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg.into())
 }
 
-fn read_member(
-    archive: &mut zip::ZipArchive<File>,
+fn read_member<R: Read + std::io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
     index: usize,
     password: Option<&str>,
     cap: u64,
@@ -89,8 +88,8 @@ fn creator(comment: &[u8]) -> (String, String) {
 ///
 /// # Errors
 /// When the archive cannot be read (a password is needed or wrong) or `out` fails.
-pub fn to_har(
-    archive: &mut zip::ZipArchive<File>,
+pub fn to_har<R: Read + std::io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
     opts: &SazOptions,
     cap: u64,
     out: &mut dyn Write,

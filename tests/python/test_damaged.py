@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import run_harx
+from conftest import peak_rss, run_harx
 
 FILES = [
     "real/chrome-har_ferguson-h3-2022.har",  # one line
@@ -222,23 +222,17 @@ def test_an_endless_stream_is_refused_at_once(tmp_path):
 
 
 def test_a_large_pipe_is_read_in_bounded_memory(tmp_path):
-    import os
     import subprocess
-
-    from conftest import harx_bin
 
     big = tmp_path / "big.har"
     run_harx("gen", "-o", big, "--size-mb", "300", "--bodies", "base64")
     size_mib = big.stat().st_size / 2**20
     out = tmp_path / "big.parquet"
     cat = subprocess.Popen(["cat", str(big)], stdout=subprocess.PIPE)
-    proc = subprocess.Popen([str(harx_bin()), "export", "-", "-o", str(out), "--threads", "2"],
-                            stdin=cat.stdout, stderr=subprocess.DEVNULL)
+    code, peak_mib, err = peak_rss(["export", "-", "-o", out, "--threads", "2"], stdin=cat.stdout)
     cat.stdout.close()
-    _, status, usage = os.wait4(proc.pid, 0)
     cat.wait(timeout=60)
-    assert os.waitstatus_to_exitcode(status) == 0
-    peak_mib = usage.ru_maxrss / 1024  # this process alone
+    assert code == 0, err
     # 64 MiB spooled in memory at most, then a mapped temporary file released as read
     assert size_mib > 280
     assert peak_mib < 200, (peak_mib, size_mib)
@@ -283,16 +277,7 @@ def test_deep_members_and_huge_numbers_keep_the_entry(corpus, tmp_path):
 
 
 def _peak_mib(args, cwd):
-    import os
-    import subprocess
-
-    from conftest import harx_bin
-
-    proc = subprocess.Popen([str(harx_bin()), *map(str, args)], cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    err = proc.stderr.read().decode()
-    return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024, err
+    return peak_rss(args, cwd=cwd)
 
 
 def test_a_million_tiny_entries_in_bounded_memory(tmp_path):
