@@ -43,6 +43,48 @@ pub struct FileInfo {
     pub truncated: bool,
 }
 
+impl FileInfo {
+    /// The summary's view of one document's report.
+    pub fn of(r: &crate::pipeline::FileReport) -> Self {
+        Self {
+            path: r.path.display().to_string(),
+            producer: r.producer.clone(),
+            entries: r.entries,
+            pages: r.pages,
+            skipped: r.skipped.len(),
+            truncated: r.truncated,
+        }
+    }
+}
+
+/// The `harx.summary/1` summary of the inputs `args` names (paths and remote inputs, as
+/// [`crate::engine::Engine::run_args`] reads them), the `top` slowest requests listed,
+/// with the run's report.
+///
+/// # Errors
+/// As [`crate::engine::Engine::run_args`].
+pub fn summarize(
+    engine: &crate::engine::Engine,
+    args: &[std::path::PathBuf],
+    top: usize,
+    observer: &mut dyn crate::engine::Observer,
+) -> crate::error::Result<(Summary, crate::engine::RunReport)> {
+    use super::record::{Headers, Want, records};
+    let mut s = Summarizer::new(top);
+    let want = Want {
+        headers: Headers::Only(SUMMARY_HEADERS),
+        bodies: false,
+    };
+    let run = super::scan(engine, args, observer, &mut |batch| {
+        for r in records(batch, want) {
+            s.add(&r);
+        }
+        crate::sink::Flow::Continue
+    })?;
+    let summary = s.finish(run.documents.iter().map(FileInfo::of).collect());
+    Ok((summary, run))
+}
+
 /// Where an entry is.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct EntryRef {

@@ -200,14 +200,7 @@ pub fn exit_status(reports: &[FileReport], failed: usize) -> super::ExitStatus {
 
 /// The summary's view of a report.
 pub fn file_info(r: &FileReport) -> FileInfo {
-    FileInfo {
-        path: r.path.display().to_string(),
-        producer: r.producer.clone(),
-        entries: r.entries,
-        pages: r.pages,
-        skipped: r.skipped.len(),
-        truncated: r.truncated,
-    }
+    FileInfo::of(r)
 }
 
 /// Whether to colour standard output: a terminal, and `NO_COLOR` unset.

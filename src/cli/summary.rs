@@ -3,11 +3,9 @@
 
 use super::ExitStatus;
 use super::common::Stderr;
-use super::common::{ReadArgs, Style, Table, color_stdout, cut, file_info, warn_incomplete};
-use crate::analyze::record::{Headers, Want, records};
-use crate::analyze::summary::{Percentiles, SUMMARY_HEADERS, Summarizer, Summary};
-use crate::analyze::{ms, scan};
-use crate::sink::Flow;
+use super::common::{ReadArgs, Style, Table, color_stdout, cut, warn_incomplete};
+use crate::analyze::ms;
+use crate::analyze::summary::{Percentiles, Summary, summarize};
 use clap::{Args, ValueEnum};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -47,20 +45,9 @@ pub struct SummaryArgs {
 /// Unreadable input or output.
 pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitStatus> {
     let pipeline = args.read.pipeline(false)?;
-    let mut s = Summarizer::new(args.top);
-    let want = Want {
-        headers: Headers::Only(SUMMARY_HEADERS),
-        bodies: false,
-    };
-    let run = scan(&pipeline, &args.inputs, &mut Stderr, &mut |batch| {
-        for r in records(batch, want) {
-            s.add(&r);
-        }
-        Flow::Continue
-    })?;
+    let (summary, run) = summarize(&pipeline, &args.inputs, args.top, &mut Stderr)?;
     let (reports, failed) = (run.documents, run.failed.len());
     warn_incomplete(&reports);
-    let summary = s.finish(reports.iter().map(file_info).collect());
     let text = match args.format {
         SummaryFormat::Json => {
             let mut t = serde_json::to_string_pretty(&summary)?;
