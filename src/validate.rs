@@ -57,6 +57,23 @@ pub struct Report {
     pub omitted: usize,
 }
 
+impl Report {
+    /// The `harx.validate/1` object of one file named `path`: validity, counts and every
+    /// finding kept.
+    pub fn to_json(&self, path: &str) -> serde_json::Value {
+        let count = |s: Severity| self.findings.iter().filter(|f| f.severity == s).count();
+        serde_json::json!({
+            "path": path,
+            "valid": count(Severity::Error) == 0,
+            "entries": self.entries,
+            "errors": count(Severity::Error),
+            "warnings": count(Severity::Warning),
+            "omitted": self.omitted,
+            "findings": self.findings,
+        })
+    }
+}
+
 /// Findings of one code kept per file (the rest are counted in [`Report::omitted`]).
 const CAP_PER_CODE: usize = 1000;
 

@@ -6,6 +6,18 @@
 Everything is done by the harx engine (Rust); this package only exposes it.
 """
 
-from ._harx import EntryReader, HarError, Schema, __version__, read, schema, summary
+from ._harx import (
+    EntryReader,
+    HarError,
+    Schema,
+    __version__,
+    read,
+    sanitize,
+    schema,
+    summary,
+    validate,
+    verify,
+)
 
-__all__ = ["EntryReader", "HarError", "Schema", "__version__", "read", "schema", "summary"]
+__all__ = ["EntryReader", "HarError", "Schema", "__version__", "read", "sanitize", "schema",
+           "summary", "validate", "verify"]

@@ -64,3 +64,23 @@ def summary(
     threads: Optional[int] = None,
 ) -> dict:
     """The `harx.summary/1` summary (as `harx summary --format json`) of `source`."""
+
+def sanitize(
+    src: Path,
+    dst: Path,
+    *,
+    rules: Optional[Path] = None,
+    report: Optional[Path] = None,
+    pseudonymize: bool = False,
+    threads: Optional[int] = None,
+) -> dict:
+    """Sanitizes the HAR `src` into `dst` (byte-preserving, atomic, 0600) as `harx
+    sanitize`; returns the report (counts by rule and location, never a value), also
+    written to `report` when given. Refuses a `dst` or `report` that names `src`."""
+
+def verify(path: Path, *, rules: Optional[Path] = None, threads: Optional[int] = None) -> List[dict]:
+    """The verifier's findings in `path` (`harx sanitize --verify --json`): entry, offset,
+    line, column, location, confidence and what, never the value."""
+
+def validate(source: Union[Path, Sequence[Path]], *, threads: Optional[int] = None) -> List[dict]:
+    """HAR 1.2 lint of each file (`harx validate --format json`'s `files`)."""

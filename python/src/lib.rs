@@ -386,6 +386,147 @@ fn summary(
     Ok(json.call_method1("loads", (text,))?.unbind())
 }
 
+fn json_to_py(py: Python<'_>, v: &serde_json::Value) -> PyResult<Py<PyAny>> {
+    let json = py.import("json")?;
+    Ok(json.call_method1("loads", (v.to_string(),))?.unbind())
+}
+
+fn pool(threads: Option<usize>) -> PyResult<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| PyException::new_err(e.to_string()))
+}
+
+fn load_rules(rules: Option<&PathBuf>) -> PyResult<harx::sanitize::rules::Rules> {
+    let text = rules
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .map_err(|e| PyValueError::new_err(format!("{}: {e}", p.display())))
+        })
+        .transpose()?;
+    harx::sanitize::rules::Rules::load(text.as_deref()).map_err(|e| {
+        let name = rules.map_or_else(|| "rules".to_owned(), |p| p.display().to_string());
+        PyValueError::new_err(format!("{name}: {e}"))
+    })
+}
+
+/// Sanitizes the HAR `src` into `dst` (atomically, 0600; byte-preserving), as `harx
+/// sanitize` does, and returns the report (counts by rule and location, never a value);
+/// `report` also writes it to that path. `pseudonymize` replaces each secret by a stable
+/// pseudonym instead of `[REDACTED]`.
+#[pyfunction]
+#[pyo3(signature = (src, dst, *, rules = None, report = None, pseudonymize = false,
+                    threads = None))]
+fn sanitize(
+    py: Python<'_>,
+    src: PathBuf,
+    dst: PathBuf,
+    rules: Option<PathBuf>,
+    report: Option<PathBuf>,
+    pseudonymize: bool,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
+    let mut outputs = vec![dst.as_path()];
+    outputs.extend(report.as_deref());
+    harx::sink::check_outputs(&[src.as_path()], &outputs).map_err(PyValueError::new_err)?;
+    let mut rules = load_rules(rules.as_ref())?;
+    if pseudonymize {
+        rules.replacement = harx::sanitize::rules::Replacement::Pseudonym;
+    }
+    let key = harx::sanitize::report::random_key()
+        .map_err(|e| PyException::new_err(format!("reading /dev/urandom: {e}")))?;
+    let pool = pool(threads)?;
+    let result = py.detach(|| {
+        let policy = harx::sanitize::engine::Policy { rules: &rules, key };
+        let meta = |o: &harx::sanitize::Outcome| harx::sanitize::report::meta(o, &rules);
+        harx::sanitize::write_sanitized(&src, &dst, &policy, &pool, &meta).map(|o| {
+            harx::sanitize::report::report(
+                &o,
+                &rules,
+                &src.display().to_string(),
+                &dst.display().to_string(),
+            )
+        })
+    });
+    let value = result.map_err(|e| har_error(py, &e))?;
+    if let Some(path) = &report {
+        let write = || -> harx::error::Result<()> {
+            let mut f = harx::sink::AtomicFile::create(path)?;
+            let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+            std::io::Write::write_all(f.file(), text.as_bytes()).map_err(|source| {
+                Error::Write {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            f.commit()
+        };
+        write().map_err(|e| har_error(py, &e))?;
+    }
+    json_to_py(py, &value)
+}
+
+/// The independent verifier's findings in the HAR at `path` (`harx sanitize --verify
+/// --json`): where each possible secret is, its confidence and kind, never its value. An
+/// empty list: nothing found.
+#[pyfunction]
+#[pyo3(signature = (path, *, rules = None, threads = None))]
+fn verify(
+    py: Python<'_>,
+    path: PathBuf,
+    rules: Option<PathBuf>,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
+    let rules = load_rules(rules.as_ref())?;
+    let key = harx::sanitize::report::random_key()
+        .map_err(|e| PyException::new_err(format!("reading /dev/urandom: {e}")))?;
+    let pool = pool(threads)?;
+    let outcome = py.detach(|| {
+        let policy = harx::sanitize::engine::Policy { rules: &rules, key };
+        harx::sanitize::verify(&path, &policy, &pool)
+    });
+    let outcome = outcome.map_err(|e| har_error(py, &e))?;
+    let list: Vec<serde_json::Value> = outcome
+        .findings
+        .iter()
+        .map(harx::sanitize::report::finding)
+        .collect();
+    json_to_py(py, &serde_json::Value::Array(list))
+}
+
+/// Lints HARs against HAR 1.2 (`harx validate --format json`): one dict per file with
+/// `valid`, counts and the findings (path, line, column, severity, code, message, hint).
+#[pyfunction]
+#[pyo3(signature = (source, *, threads = None))]
+fn validate(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
+    let paths: Vec<PathBuf> = match source.extract::<Vec<PathBuf>>() {
+        Ok(v) if !source.is_instance_of::<pyo3::types::PyString>() => v,
+        _ => vec![source.extract()?],
+    };
+    let pool = pool(threads)?;
+    let files = py.detach(|| {
+        paths
+            .iter()
+            .map(|p| {
+                let name = p.display().to_string();
+                harx::source::Source::open(p)
+                    .map(|s| harx::validate::validate(&s, &pool).to_json(&name))
+                    .map_err(|source| Error::Read {
+                        path: p.clone(),
+                        source,
+                    })
+            })
+            .collect::<Result<Vec<_>, Error>>()
+    });
+    let files = files.map_err(|e| har_error(py, &e))?;
+    json_to_py(py, &serde_json::Value::Array(files))
+}
+
 #[pymodule]
 fn _harx(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -395,5 +536,8 @@ fn _harx(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(summary, m)?)?;
+    m.add_function(wrap_pyfunction!(sanitize, m)?)?;
+    m.add_function(wrap_pyfunction!(verify, m)?)?;
+    m.add_function(wrap_pyfunction!(validate, m)?)?;
     Ok(())
 }

@@ -337,34 +337,8 @@ impl Table {
     }
 }
 
-/// What a path is, for telling whether two paths are one file: the device and inode of
-/// an existing file (hard links and symbolic links are seen through), else the path with
-/// its directory resolved.
-#[derive(Debug, PartialEq, Eq)]
-enum FileKey {
-    Inode(u64, u64),
-    Path(std::path::PathBuf),
-}
-
-fn file_key(p: &std::path::Path) -> Option<FileKey> {
-    use std::os::unix::fs::MetadataExt;
-    if p.as_os_str() == "-" {
-        return None;
-    }
-    if let Ok(m) = std::fs::metadata(p) {
-        return Some(FileKey::Inode(m.dev(), m.ino()));
-    }
-    let dir = match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    Some(FileKey::Path(dir.join(p.file_name()?)))
-}
-
-/// Refuses a run whose outputs name one of its inputs (the capture would be replaced by
-/// what was made of it) or each other (one output would replace the other). Standard
-/// input and output (`-`) are exempt.
+/// Refuses a run whose outputs name one of its inputs or each other (see
+/// [`crate::sink::check_outputs`]).
 ///
 /// # Errors
 /// A message naming the output and what it collides with.
@@ -372,30 +346,7 @@ pub fn check_outputs(
     inputs: &[&std::path::Path],
     outputs: &[&std::path::Path],
 ) -> anyhow::Result<()> {
-    let ins: Vec<(&std::path::Path, FileKey)> = inputs
-        .iter()
-        .filter_map(|p| file_key(p).map(|k| (*p, k)))
-        .collect();
-    let mut outs: Vec<(&std::path::Path, FileKey)> = Vec::new();
-    for o in outputs {
-        let Some(k) = file_key(o) else { continue };
-        if let Some((i, _)) = ins.iter().find(|(_, ik)| *ik == k) {
-            anyhow::bail!(
-                "{}: the output would replace an input ({}); choose another output name",
-                o.display(),
-                i.display()
-            );
-        }
-        if let Some((other, _)) = outs.iter().find(|(_, ok)| *ok == k) {
-            anyhow::bail!(
-                "{}: two outputs name the same file ({}); choose different names",
-                o.display(),
-                other.display()
-            );
-        }
-        outs.push((o, k));
-    }
-    Ok(())
+    crate::sink::check_outputs(inputs, outputs).map_err(anyhow::Error::msg)
 }
 
 #[cfg(test)]

@@ -7,8 +7,7 @@ use crate::sanitize::{self, Outcome};
 use crate::sink::AtomicFile;
 use anyhow::{Context, bail, ensure};
 use clap::Args;
-use serde_json::json;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `harx sanitize`.
@@ -59,11 +58,7 @@ pub struct SanitizeArgs {
 }
 
 fn random_key() -> anyhow::Result<[u8; 32]> {
-    let mut k = [0u8; 32];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut k))
-        .context("reading /dev/urandom for the pseudonym key")?;
-    Ok(k)
+    sanitize::report::random_key().context("reading /dev/urandom for the pseudonym key")
 }
 
 fn key_from_file(p: &Path) -> anyhow::Result<[u8; 32]> {
@@ -71,18 +66,6 @@ fn key_from_file(p: &Path) -> anyhow::Result<[u8; 32]> {
     let bytes = std::fs::read(p).with_context(|| format!("{}: reading the key", p.display()))?;
     ensure!(!bytes.is_empty(), "{}: the key file is empty", p.display());
     Ok(Sha256::digest(&bytes).into())
-}
-
-fn counts_json(o: &Outcome) -> (serde_json::Value, serde_json::Value) {
-    let mut by_rule = serde_json::Map::new();
-    let mut by_loc: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-    for (rule, locs) in &o.counts {
-        by_rule.insert(rule.clone(), locs.values().sum::<u64>().into());
-        for (l, n) in locs {
-            *by_loc.entry(l.clone()).or_default() += n;
-        }
-    }
-    (serde_json::Value::Object(by_rule), json!(by_loc))
 }
 
 /// Runs `harx sanitize`.
@@ -124,11 +107,6 @@ pub fn run(args: &SanitizeArgs) -> anyhow::Result<ExitStatus> {
         .thread_name(|i| format!("harx-sanitize-{i}"))
         .build()
         .context("starting worker threads")?;
-    let version = env!("CARGO_PKG_VERSION");
-    let mode = match rules.replacement {
-        Replacement::Redact => "redact",
-        Replacement::Pseudonym => "pseudonym",
-    };
     if let Some(file) = &args.verify {
         return verify(file, &policy, &pool, args);
     }
@@ -139,36 +117,16 @@ pub fn run(args: &SanitizeArgs) -> anyhow::Result<ExitStatus> {
     outputs.extend(args.report.as_deref());
     super::common::check_outputs(&[input.as_path()], &outputs)?;
     let started = std::time::Instant::now();
-    let meta = |o: &Outcome| {
-        let (by_rule, _) = counts_json(o);
-        json!({
-            "tool": "harx",
-            "version": version,
-            "rules_sha256": rules.sha256,
-            "replacement": mode,
-            "redactions": o.total,
-            "by_rule": by_rule,
-        })
-        .to_string()
-    };
+    let meta = |o: &Outcome| sanitize::report::meta(o, &rules);
     let outcome = sanitize::write_sanitized(input, output, &policy, &pool, &meta)
         .map_err(anyhow::Error::from)?;
     if let Some(r) = &args.report {
-        let (by_rule, by_location) = counts_json(&outcome);
-        let report = json!({
-            "tool": "harx",
-            "version": version,
-            "input": input.display().to_string(),
-            "output": output.display().to_string(),
-            "rules_sha256": rules.sha256,
-            "replacement": mode,
-            "entries": outcome.entries,
-            "redactions": outcome.total,
-            "strings_changed": outcome.findings.len(),
-            "by_rule": by_rule,
-            "by_location": by_location,
-            "by_rule_and_location": outcome.counts,
-        });
+        let report = sanitize::report::report(
+            &outcome,
+            &rules,
+            &input.display().to_string(),
+            &output.display().to_string(),
+        );
         let mut rf = AtomicFile::create(r)?;
         rf.file()
             .write_all(serde_json::to_string_pretty(&report)?.as_bytes())?;
@@ -237,16 +195,7 @@ fn verify(
             high += 1;
         }
         if args.json {
-            let line = json!({
-                "entry": f.entry,
-                "offset": f.offset,
-                "line": f.line,
-                "column": f.column,
-                "location": f.location,
-                "confidence": confidence,
-                "what": what,
-            });
-            writeln!(out, "{line}")?;
+            writeln!(out, "{}", sanitize::report::finding(f))?;
             continue;
         }
         let where_ = if f.entry >= 0 {
@@ -313,18 +262,7 @@ pub fn sanitize_with_rules(
         .thread_name(|i| format!("harx-sanitize-{i}"))
         .build()
         .context("starting worker threads")?;
-    let meta = |o: &Outcome| {
-        let (by_rule, _) = counts_json(o);
-        json!({
-            "tool": "harx",
-            "version": env!("CARGO_PKG_VERSION"),
-            "rules_sha256": rules.sha256,
-            "replacement": "redact",
-            "redactions": o.total,
-            "by_rule": by_rule,
-        })
-        .to_string()
-    };
+    let meta = |o: &Outcome| sanitize::report::meta(o, &rules);
     sanitize::write_sanitized(input, output, &policy, &pool, &meta).map_err(anyhow::Error::from)
 }
 

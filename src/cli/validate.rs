@@ -69,19 +69,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitStatus> {
             let files: Vec<serde_json::Value> = results
                 .iter()
                 .map(|(name, r)| match r {
-                    Ok(rep) => {
-                        let count =
-                            |s: Severity| rep.findings.iter().filter(|f| f.severity == s).count();
-                        serde_json::json!({
-                            "path": name,
-                            "valid": count(Severity::Error) == 0,
-                            "entries": rep.entries,
-                            "errors": count(Severity::Error),
-                            "warnings": count(Severity::Warning),
-                            "omitted": rep.omitted,
-                            "findings": rep.findings,
-                        })
-                    }
+                    Ok(rep) => rep.to_json(name),
                     Err(e) => serde_json::json!({"path": name, "valid": false, "error": e}),
                 })
                 .collect();

@@ -7,6 +7,7 @@
 pub mod engine;
 pub mod json;
 pub mod known;
+pub mod report;
 pub mod rules;
 pub mod verify;
 

@@ -145,11 +145,12 @@ pub fn looks_like_input(head: &[u8]) -> bool {
 /// When the file cannot be read.
 pub fn head(path: &Path, n: usize) -> io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(n);
-    let file = File::open(path)?;
-    if !file.metadata()?.is_file() {
-        // a FIFO or `<(…)` is read once, by whoever reads it whole: nothing is peeked
+    // a FIFO or `<(…)` is read once, by whoever reads it whole: nothing is peeked, and it
+    // is not even opened here (opening and closing a FIFO would break its writer's pipe)
+    if !std::fs::metadata(path)?.is_file() {
         return Ok(buf);
     }
+    let file = File::open(path)?;
     file.take(n as u64).read_to_end(&mut buf)?;
     Ok(buf)
 }

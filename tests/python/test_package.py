@@ -18,6 +18,7 @@ import pytest
 import oracle
 from conftest import run_harx
 from test_export import compare_rows, decompressed, generated  # noqa: F401  (fixture)
+from test_ingest_s3 import s3  # noqa: F401  (fixture)
 
 try:
     import harx
@@ -198,3 +199,67 @@ def run_harx_export(src, tmp_path):
     out = tmp_path / "big.parquet"
     run_harx("export", src, "-o", out, "-q")
     return out
+
+
+def secret_har(tmp_path, secret):
+    har = {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [{
+        "startedDateTime": "2024-01-01T00:00:00Z", "time": 1,
+        "request": {"method": "POST", "url": f"https://h/p?access_token={secret}",
+                    "headers": [{"name": "Authorization", "value": f"Bearer {secret}"}],
+                    "cookies": [], "queryString": [{"name": "access_token", "value": secret}],
+                    "postData": {"mimeType": "application/x-www-form-urlencoded",
+                                 "text": f"user=a&password={secret}"}},
+        "response": {"status": 200, "headers": [{"name": "Set-Cookie",
+                                                 "value": f"sid={secret}; Path=/"}],
+                     "content": {"mimeType": "application/json",
+                                 "text": json.dumps({"refresh_token": secret})}},
+        "timings": {"wait": 1}}]}}
+    p = tmp_path / "s.har"
+    p.write_text(json.dumps(har, indent=1))
+    return p
+
+
+def test_sanitize_verify_and_validate_equal_the_cli(tmp_path):
+    secret = "pLaNtEd-5ec7e7-0a1b"
+    src = secret_har(tmp_path, secret)
+    original = src.read_bytes()
+    dst, rep = tmp_path / "clean.har", tmp_path / "report.json"
+    report = harx.sanitize(src, dst, report=rep)
+    assert src.read_bytes() == original
+    assert secret not in dst.read_text() and secret not in rep.read_text()
+    assert report == json.loads(rep.read_text())
+    assert report["entries"] == 1 and report["redactions"] >= 5
+    assert oct(dst.stat().st_mode & 0o777) == "0o600"
+    cli = tmp_path / "cli.har"
+    run_harx("sanitize", src, "-o", cli, "-q")
+    assert dst.read_bytes() == cli.read_bytes()
+    assert harx.verify(dst) == []
+    found = harx.verify(src)
+    want = [json.loads(line) for line in run_harx(
+        "sanitize", "--verify", src, "--json", "-q", check=False).stdout.splitlines()]
+    assert found == want and any(f["confidence"] == "high" for f in found)
+    assert secret not in json.dumps(found)
+    for bad in (src, rep):
+        with pytest.raises(ValueError, match="would replace an input|same file"):
+            harx.sanitize(src, bad, report=rep if bad is src else src)
+    assert src.read_bytes() == original
+    v = harx.validate([src, dst])
+    cli_v = json.loads(run_harx("validate", "--format", "json", src, dst, check=False).stdout)
+    assert v == cli_v["files"]
+    with pytest.raises(harx.HarError):
+        harx.validate(tmp_path / "missing.har")
+
+
+def test_read_from_s3(s3, corpus, monkeypatch):
+    client, bucket, env = s3
+    real = corpus / "real"
+    names = ["charles_4.6.3.har", "chrome-har_wikipedia-2018.har.gz"]
+    for n in names:
+        client.upload_file(str(real / n), bucket, f"py/{n}")
+    for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"):
+        monkeypatch.setenv(k, env[k])
+    t = pa.table(harx.read(f"s3://{bucket}/py/"))
+    assert t.num_rows == 1 + 553
+    assert set(t.column("source_file").to_pylist()) == {f"s3://{bucket}/py/{n}" for n in names}
+    with pytest.raises(harx.HarError, match="no object under this prefix"):
+        harx.read(f"s3://{bucket}/nothing/")
