@@ -12,7 +12,7 @@ export HARX_CORPUS="${HARX_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 if [ ! -d "$HARX_CORPUS/real" ]; then
   echo "NOTE: HAR corpus not found at $HARX_CORPUS: corpus tests will be SKIPPED" >&2
 fi
-if ! python3 -c "import pytest, pyarrow, duckdb, polars, websocket, moto, boto3" 2>/dev/null || ! command -v chromium >/dev/null 2>&1 || ! command -v gpg >/dev/null 2>&1 || ! command -v qemu-x86_64 >/dev/null 2>&1; then
+if ! python3 -c "import pytest, pyarrow, duckdb, polars, pyspark, websocket, moto, boto3" 2>/dev/null || ! command -v chromium >/dev/null 2>&1 || ! command -v gpg >/dev/null 2>&1 || ! command -v qemu-x86_64 >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
   scripts/setup-test-deps.sh
 fi
 # Snapshot tests (insta) compare with the committed snapshots and never rewrite them here:
@@ -23,7 +23,7 @@ cargo build --locked --bin harx --features failpoints
 # build; it shares the target directory, so dependencies built above are reused).
 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" MATURIN_PEP517_ARGS="--profile dev" \
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore ./python
-export HARX_PY_REQUIRED=1
+export HARX_PY_REQUIRED=1 HARX_SPARK_REQUIRED=1
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --locked --all-targets --features failpoints --no-fail-fast
 else

@@ -11,6 +11,7 @@ from ._harx import (
     HarError,
     Schema,
     __version__,
+    list_inputs,
     read,
     sanitize,
     schema,
@@ -19,5 +20,5 @@ from ._harx import (
     verify,
 )
 
-__all__ = ["EntryReader", "HarError", "Schema", "__version__", "read", "sanitize", "schema",
-           "summary", "validate", "verify"]
+__all__ = ["EntryReader", "HarError", "Schema", "__version__", "list_inputs", "read", "sanitize",
+           "schema", "summary", "validate", "verify"]

@@ -42,6 +42,9 @@ def read(
     rules: Optional[Path] = None,
     threads: Optional[int] = None,
     on_error: Literal["skip", "fail"] = "skip",
+    tenant: Optional[str] = None,
+    tenant_from: Optional[str] = None,
+    tenant_from_url: Optional[str] = None,
 ) -> EntryReader:
     """Reads HAR entries from `source`: a path (a file, a directory, a glob, an
     `s3://bucket/prefix/` or `https://` URL), a list of them, bytes, or a binary file
@@ -50,11 +53,17 @@ def read(
     Secrets are redacted unless `sanitize=False`; `rules` is a TOML rules file (as
     `harx sanitize --rules`). `bodies=True` adds the response bodies (redacted too).
     Malformed entries are skipped and counted (`on_error="fail"` stops the stream).
-    Raises `HarError` when an input cannot be opened or listed.
+    With `tenant`, `tenant_from` (a regex with a named group `tenant`, over each file's
+    path) or `tenant_from_url` (over each entry's URL), a `tenant` column is added, told as
+    `harx ingest` tells it. Raises `HarError` when an input cannot be opened or listed.
     """
 
-def schema() -> Schema:
-    """The entries' schema, the same as `harx export`'s Parquet schema."""
+def schema(*, tenant: bool = False) -> Schema:
+    """The entries' schema, the same as `harx export`'s Parquet schema (plus `tenant`)."""
+
+def list_inputs(source: Union[Path, Sequence[Path]]) -> List[tuple]:
+    """`(name, size)` of every input `source` names (files in directories and globs,
+    objects under `s3://` prefixes)."""
 
 def summary(
     source: Union[Path, Sequence[Path]],

@@ -7,6 +7,7 @@ use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_schema::ffi::FFI_ArrowSchema;
 use harx::engine::{Engine, Input, OnError, Options, Quiet};
 use harx::error::Error;
+use harx::ingest::partition::TenantRule;
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyTuple};
@@ -234,6 +235,31 @@ struct EntryReader {
     engine: Arc<Engine>,
     specs: Mutex<Vec<Spec>>,
     taken: Mutex<bool>,
+    tenant: Option<Arc<TenantRule>>,
+}
+
+/// Batches of a run with the `tenant` column added.
+struct WithTenant {
+    inner: harx::engine::EntryReader,
+    rule: Arc<TenantRule>,
+}
+
+impl Iterator for WithTenant {
+    type Item = Result<arrow_array::RecordBatch, arrow_schema::ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let batch = self.inner.next()?;
+        Some(batch.and_then(|b| {
+            harx::ingest::partition::with_tenant(&b, &self.rule)
+                .map_err(|e| arrow_schema::ArrowError::ExternalError(Box::new(e)))
+        }))
+    }
+}
+
+impl RecordBatchReader for WithTenant {
+    fn schema(&self) -> arrow_schema::SchemaRef {
+        harx::ingest::partition::schema_with_tenant()
+    }
 }
 
 impl EntryReader {
@@ -279,7 +305,7 @@ impl EntryReader {
 impl EntryReader {
     /// The entries' Arrow schema, as an `arrow_schema` PyCapsule.
     fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
-        schema_capsule(py)
+        schema_capsule(py, self.tenant.is_some())
     }
 
     /// A new Arrow C stream of the entries, as an `arrow_array_stream` PyCapsule.
@@ -293,7 +319,13 @@ impl EntryReader {
         let _ = requested_schema;
         let inputs = self.inputs()?;
         let reader = self.engine.read(inputs, 4);
-        let boxed: Box<dyn RecordBatchReader + Send> = Box::new(reader);
+        let boxed: Box<dyn RecordBatchReader + Send> = match &self.tenant {
+            Some(rule) => Box::new(WithTenant {
+                inner: reader,
+                rule: Arc::clone(rule),
+            }),
+            None => Box::new(reader),
+        };
         let stream = FFI_ArrowArrayStream::new(boxed);
         PyCapsule::new(py, stream, Some(c"arrow_array_stream".to_owned()))
     }
@@ -308,8 +340,12 @@ impl EntryReader {
     }
 }
 
-fn schema_capsule(py: Python<'_>) -> PyResult<Bound<'_, PyCapsule>> {
-    let schema = Engine::schema();
+fn schema_capsule(py: Python<'_>, tenant: bool) -> PyResult<Bound<'_, PyCapsule>> {
+    let schema = if tenant {
+        harx::ingest::partition::schema_with_tenant()
+    } else {
+        Engine::schema()
+    };
     let ffi = FFI_ArrowSchema::try_from(schema.as_ref())
         .map_err(|e| PyException::new_err(e.to_string()))?;
     PyCapsule::new(py, ffi, Some(c"arrow_schema".to_owned()))
@@ -318,23 +354,73 @@ fn schema_capsule(py: Python<'_>) -> PyResult<Bound<'_, PyCapsule>> {
 /// The entries' schema (the export schema) as an object with `__arrow_c_schema__`:
 /// `pyarrow.schema(harx.schema())` makes a `pyarrow.Schema` of it.
 #[pyclass(module = "harx", name = "Schema")]
-struct Schema;
+struct Schema {
+    tenant: bool,
+}
 
 #[pymethods]
 impl Schema {
     fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
-        schema_capsule(py)
+        schema_capsule(py, self.tenant)
     }
 }
 
 #[pyfunction]
-fn schema() -> Schema {
-    Schema
+#[pyo3(signature = (*, tenant = false))]
+fn schema(tenant: bool) -> Schema {
+    Schema { tenant }
+}
+
+/// How tenants are told, as `harx ingest`'s `--tenant`, `--tenant-from` and
+/// `--tenant-from-url`; `None` when none is given.
+fn tenant_rule(
+    tenant: Option<String>,
+    tenant_from: Option<&str>,
+    tenant_from_url: Option<&str>,
+) -> PyResult<Option<Arc<TenantRule>>> {
+    if tenant.is_none() && tenant_from.is_none() && tenant_from_url.is_none() {
+        return Ok(None);
+    }
+    let compile = |p: Option<&str>| {
+        p.map(TenantRule::pattern)
+            .transpose()
+            .map_err(PyValueError::new_err)
+    };
+    Ok(Some(Arc::new(TenantRule {
+        fixed: tenant,
+        from_path: compile(tenant_from)?,
+        from_url: compile(tenant_from_url)?,
+    })))
+}
+
+/// The inputs `source` names, as `(name, size in bytes)` pairs (size 0 when unknown):
+/// files found in directories and by globs, objects under `s3://` prefixes. What a Spark
+/// source plans its partitions with.
+#[pyfunction]
+fn list_inputs(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<Vec<(String, u64)>> {
+    let mut out = Vec::new();
+    for spec in specs(py, source)? {
+        match spec {
+            Spec::Input(Input::Path(p)) => {
+                let size = std::fs::metadata(&p).map_or(0, |m| m.len());
+                out.push((p.display().to_string(), size));
+            }
+            #[allow(unreachable_patterns)]
+            Spec::Input(Input::Remote(o)) => out.push((o.name.clone(), o.size.unwrap_or(0))),
+            _ => {
+                return Err(PyTypeError::new_err(
+                    "list_inputs takes paths, globs and URLs",
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[pyfunction]
 #[pyo3(signature = (source, *, sanitize = true, bodies = false, tracking_headers = None,
-                    rules = None, threads = None, on_error = "skip"))]
+                    rules = None, threads = None, on_error = "skip", tenant = None,
+                    tenant_from = None, tenant_from_url = None))]
 #[allow(clippy::too_many_arguments)]
 fn read(
     py: Python<'_>,
@@ -345,7 +431,11 @@ fn read(
     rules: Option<PathBuf>,
     threads: Option<usize>,
     on_error: &str,
+    tenant: Option<String>,
+    tenant_from: Option<&str>,
+    tenant_from_url: Option<&str>,
 ) -> PyResult<EntryReader> {
+    let tenant = tenant_rule(tenant, tenant_from, tenant_from_url)?;
     let engine = engine_for(sanitize, bodies, tracking_headers, rules, threads, on_error)?;
     let specs = specs(py, source)?;
     if specs.is_empty() {
@@ -355,6 +445,7 @@ fn read(
         engine: Arc::new(engine),
         specs: Mutex::new(specs),
         taken: Mutex::new(false),
+        tenant,
     })
 }
 
@@ -539,5 +630,6 @@ fn _harx(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sanitize, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_function(wrap_pyfunction!(validate, m)?)?;
+    m.add_function(wrap_pyfunction!(list_inputs, m)?)?;
     Ok(())
 }

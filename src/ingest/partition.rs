@@ -412,6 +412,59 @@ pub fn route(
         .collect()
 }
 
+/// The schema of entries with a `tenant` column after the export columns.
+pub fn schema_with_tenant() -> arrow_schema::SchemaRef {
+    let base = crate::engine::Engine::schema();
+    let mut fields: Vec<arrow_schema::FieldRef> = base.fields().iter().cloned().collect();
+    fields.push(std::sync::Arc::new(arrow_schema::Field::new(
+        "tenant",
+        arrow_schema::DataType::Utf8,
+        false,
+    )));
+    std::sync::Arc::new(arrow_schema::Schema::new_with_metadata(
+        fields,
+        base.metadata().clone(),
+    ))
+}
+
+/// `batch` (entries) with its `tenant` column, told by `rule` as `harx ingest` tells it:
+/// from each row's `source_file` (the archive's name for a zip member), then its URL.
+///
+/// # Errors
+/// When the batch is not an entries batch.
+pub fn with_tenant(batch: &RecordBatch, rule: &TenantRule) -> Result<RecordBatch> {
+    let strings = |name: &str| {
+        column_index(name).and_then(|i| {
+            batch
+                .column(i)
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .cloned()
+        })
+    };
+    let (files, urls) = (strings("source_file"), strings("url"));
+    let mut tenants = arrow_array::builder::StringBuilder::with_capacity(batch.num_rows(), 0);
+    let mut last: Option<(String, String)> = None;
+    for row in 0..batch.num_rows() {
+        let file = files
+            .as_ref()
+            .and_then(|a| a.is_valid(row).then(|| a.value(row)))
+            .unwrap_or("");
+        let file = file.split_once('!').map_or(file, |(archive, _)| archive);
+        if last.as_ref().is_none_or(|(f, _)| f != file) {
+            last = Some((file.to_owned(), rule.for_file(file)));
+        }
+        let file_tenant = last.as_ref().map_or("", |(_, t)| t.as_str());
+        let url = urls
+            .as_ref()
+            .and_then(|a| a.is_valid(row).then(|| a.value(row)));
+        tenants.append_value(rule.for_url(url, file_tenant));
+    }
+    let mut columns = batch.columns().to_vec();
+    columns.push(std::sync::Arc::new(tenants.finish()));
+    Ok(RecordBatch::try_new(schema_with_tenant(), columns)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -263,3 +263,28 @@ def test_read_from_s3(s3, corpus, monkeypatch):
     assert set(t.column("source_file").to_pylist()) == {f"s3://{bucket}/py/{n}" for n in names}
     with pytest.raises(harx.HarError, match="no object under this prefix"):
         harx.read(f"s3://{bucket}/nothing/")
+
+
+def test_tenants_are_told_as_ingest_tells_them(corpus, tmp_path):
+    import re
+    real = corpus / "real"
+    root = tmp_path / "cases"
+    for tenant, n in [("acme", "charles_4.6.3.har"), ("globex", "chrome_with-bom.har")]:
+        (root / tenant).mkdir(parents=True)
+        (root / tenant / n).write_bytes((real / n).read_bytes())
+    pat = r"cases/(?P<tenant>[^/]+)/"
+    t = pa.table(harx.read(root, tenant_from=pat))
+    assert t.schema.names == pa.schema(harx.schema(tenant=True)).names
+    assert t.schema.names[:-1] == pa.schema(harx.schema()).names
+    for f, tenant in zip(t.column("source_file").to_pylist(), t.column("tenant").to_pylist()):
+        assert tenant == re.search(pat, f).group("tenant")
+    by_url = pa.table(harx.read(root, tenant_from_url=r"https?://(?P<tenant>[^/.]+)\."))
+    for u, tenant in zip(by_url.column("url").to_pylist(), by_url.column("tenant").to_pylist()):
+        m = re.search(r"https?://(?P<tenant>[^/.]+)\.", u or "")
+        assert tenant == (m.group("tenant") if m else "unknown")
+    assert set(pa.table(harx.read(root, tenant="t")).column("tenant").to_pylist()) == {"t"}
+    assert "tenant" not in pa.table(harx.read(root)).schema.names
+    with pytest.raises(ValueError, match="tenant"):
+        harx.read(root, tenant_from="cases/([^/]+)/")
+    assert sorted(n for n, _ in harx.list_inputs(root)) == sorted(
+        str(p) for p in root.rglob("*.har"))
