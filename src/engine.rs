@@ -73,74 +73,6 @@ impl Input {
             Self::Remote(o) => PathBuf::from(&o.name),
         }
     }
-
-    /// The inputs `args` name: local paths as they are (a directory or a glob pattern is
-    /// the caller's to expand), and `s3://bucket/key`, `s3://bucket/prefix/`, glob
-    /// patterns under a prefix and `https://` URLs listed into their objects (without the
-    /// `cloud` feature, those are refused).
-    ///
-    /// # Errors
-    /// The arguments that could not be listed, or match nothing, with why.
-    pub fn resolve(args: &[String]) -> std::result::Result<Vec<Self>, Vec<(String, String)>> {
-        let mut out: Vec<Option<Self>> = Vec::new();
-        let mut remote = Vec::new();
-        for a in args {
-            if crate::source::remote_arg(a) {
-                remote.push(a.clone());
-                out.push(None);
-            } else {
-                out.push(Some(Self::Path(PathBuf::from(a))));
-            }
-        }
-        if remote.is_empty() {
-            return Ok(out.into_iter().flatten().collect());
-        }
-        Self::resolve_remote(args, out, &remote)
-    }
-
-    #[cfg(feature = "cloud")]
-    fn resolve_remote(
-        args: &[String],
-        out: Vec<Option<Self>>,
-        remote: &[String],
-    ) -> std::result::Result<Vec<Self>, Vec<(String, String)>> {
-        // each argument listed alone, so its objects keep the argument's place
-        let mut inputs = Vec::new();
-        let mut errors = Vec::new();
-        for (arg, slot) in args.iter().zip(out) {
-            match slot {
-                Some(i) => inputs.push(i),
-                None => {
-                    let listing = crate::source::remote::list(std::slice::from_ref(arg));
-                    errors.extend(listing.errors);
-                    inputs.extend(listing.objects.into_iter().map(Self::Remote));
-                }
-            }
-        }
-        debug_assert!(!remote.is_empty());
-        if errors.is_empty() {
-            Ok(inputs)
-        } else {
-            Err(errors)
-        }
-    }
-
-    #[cfg(not(feature = "cloud"))]
-    fn resolve_remote(
-        _args: &[String],
-        _out: Vec<Option<Self>>,
-        remote: &[String],
-    ) -> std::result::Result<Vec<Self>, Vec<(String, String)>> {
-        Err(remote
-            .iter()
-            .map(|r| {
-                (
-                    r.clone(),
-                    "this build of harx reads no remote inputs (the `cloud` feature)".to_owned(),
-                )
-            })
-            .collect())
-    }
 }
 
 impl From<PathBuf> for Input {
@@ -275,7 +207,7 @@ impl Engine {
     }
 
     /// [`Engine::run`] over inputs named as on a command line: local paths, and the remote
-    /// inputs [`Input::resolve`] lists. An argument that cannot be listed is the run's
+    /// inputs [`resolve_paths`] lists. An argument that cannot be listed is the run's
     /// error when it is the only one; among several it is told to `observer` and listed
     /// in the report's `failed`, and the run goes on.
     ///
@@ -398,8 +330,10 @@ impl Engine {
     }
 }
 
-/// The inputs `args` name (see [`Input::resolve`]), and the arguments that name none, with
-/// why (as [`Error::Read`]).
+/// The inputs `args` name: local paths as they are (a directory or a glob pattern is the
+/// caller's to expand), and `s3://bucket/key`, `s3://bucket/prefix/`, glob patterns under
+/// a prefix and `https://` URLs listed into their objects (without the `cloud` feature,
+/// refused); with the arguments that name none, and why (as [`Error::Read`]).
 pub fn resolve_paths(args: &[PathBuf]) -> (Vec<Input>, Vec<(PathBuf, Error)>) {
     let mut inputs = Vec::new();
     let mut failed = Vec::new();
@@ -408,14 +342,26 @@ pub fn resolve_paths(args: &[PathBuf]) -> (Vec<Input>, Vec<(PathBuf, Error)>) {
             inputs.push(Input::Path(arg.clone()));
             continue;
         };
-        match Input::resolve(&[text.to_owned()]) {
-            Ok(found) => inputs.extend(found),
-            Err(errors) => failed.extend(errors.into_iter().map(|(name, why)| {
-                let path = PathBuf::from(name);
-                let source = std::io::Error::other(why);
-                (path.clone(), Error::Read { path, source })
-            })),
-        }
+        #[cfg(feature = "cloud")]
+        let (found, errors) = {
+            let listing = crate::source::remote::list(&[text.to_owned()]);
+            let found: Vec<Input> = listing.objects.into_iter().map(Input::Remote).collect();
+            (found, listing.errors)
+        };
+        #[cfg(not(feature = "cloud"))]
+        let (found, errors): (Vec<Input>, _) = (
+            Vec::new(),
+            vec![(
+                text.to_owned(),
+                "this build of harx reads no remote inputs (the `cloud` feature)".to_owned(),
+            )],
+        );
+        inputs.extend(found);
+        failed.extend(errors.into_iter().map(|(name, why)| {
+            let path = PathBuf::from(name);
+            let source = std::io::Error::other(why);
+            (path.clone(), Error::Read { path, source })
+        }));
     }
     (inputs, failed)
 }

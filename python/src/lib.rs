@@ -181,6 +181,14 @@ fn local(py: Python<'_>, path: &std::path::Path) -> PyResult<Vec<Spec>> {
         .collect())
 }
 
+/// A path or a list of paths (a `str` is one path, not a sequence of characters).
+fn paths_of(source: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
+    if source.is_instance_of::<PyList>() || source.is_instance_of::<PyTuple>() {
+        return source.extract();
+    }
+    Ok(vec![source.extract()?])
+}
+
 fn engine_for(
     sanitize: bool,
     bodies: bool,
@@ -460,10 +468,7 @@ fn summary(
     threads: Option<usize>,
 ) -> PyResult<Py<PyAny>> {
     let engine = engine_for(sanitize, false, None, None, threads, "skip")?;
-    let paths: Vec<PathBuf> = match source.extract::<Vec<PathBuf>>() {
-        Ok(v) if !source.is_instance_of::<pyo3::types::PyString>() => v,
-        _ => vec![source.extract()?],
-    };
+    let paths = paths_of(source)?;
     let result = py.detach(|| {
         harx::analyze::summary::summarize(&engine, &paths, top, &mut Quiet)
             .map(|(s, _)| serde_json::to_string(&s))
@@ -595,10 +600,7 @@ fn validate(
     source: &Bound<'_, PyAny>,
     threads: Option<usize>,
 ) -> PyResult<Py<PyAny>> {
-    let paths: Vec<PathBuf> = match source.extract::<Vec<PathBuf>>() {
-        Ok(v) if !source.is_instance_of::<pyo3::types::PyString>() => v,
-        _ => vec![source.extract()?],
-    };
+    let paths = paths_of(source)?;
     let pool = pool(threads)?;
     let files = py.detach(|| {
         paths

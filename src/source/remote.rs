@@ -67,8 +67,6 @@ impl Rt {
     }
 }
 
-pub use super::remote_arg as is_remote;
-
 fn other(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(brief(&scrub(&e.to_string())))
 }
@@ -186,7 +184,7 @@ fn hidden(key: &str) -> bool {
     key.split('/').any(|seg| seg.starts_with(['.', '_']))
 }
 
-/// Lists `targets` (all remote, see [`is_remote`]).
+/// Lists `targets` (all remote, see [`super::remote_arg`]).
 pub fn list(targets: &[String]) -> Listing {
     let mut out = Listing::default();
     let rt = match Rt::new() {

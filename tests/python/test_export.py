@@ -48,7 +48,11 @@ def decompressed(path, tmp_path):
 
 
 def parquet_rows(path):
-    table = pq.read_table(path)
+    return table_rows(pq.read_table(path))
+
+
+def table_rows(table):
+    """Rows of an entries table, `started_at` as microseconds since the epoch."""
     rows = table.to_pylist()
     for r in rows:
         ts = r["started_at"]

@@ -17,7 +17,7 @@ import pytest
 
 import oracle
 from conftest import run_harx
-from test_export import compare_rows, decompressed, generated  # noqa: F401  (fixture)
+from test_export import compare_rows, decompressed, generated, table_rows  # noqa: F401  (fixture)
 from test_ingest_s3 import s3  # noqa: F401  (fixture)
 
 try:
@@ -27,15 +27,6 @@ except ImportError:  # pragma: no cover - CI installs it (scripts/test.sh)
         raise
     pytest.skip("SKIPPED: the harx Python package is not installed "
                 "(python3 -m pip install ./python)", allow_module_level=True)
-
-
-def table_rows(table):
-    rows = table.to_pylist()
-    for r in rows:
-        ts = r["started_at"]
-        if ts is not None:
-            r["started_at"] = int(ts.timestamp()) * 1_000_000 + ts.microsecond
-    return rows
 
 
 def test_version_and_schema_equal_the_exports(generated, tmp_path):
@@ -154,7 +145,8 @@ def test_secrets_are_redacted_by_default(tmp_path):
         "startedDateTime": "2024-01-01T00:00:00Z", "time": 1,
         "request": {"method": "GET", "url": f"https://h/p?access_token={secret}",
                     "headers": [{"name": "Authorization", "value": f"Bearer {secret}"},
-                                {"name": "Cookie", "value": f"sid={secret}"}],
+                                {"name": "Cookie", "value": f"sid={secret}"},
+                                {"name": "x-AUTH-tOKEN", "value": secret}],
                     "cookies": [{"name": "sid", "value": secret}], "queryString": []},
         "response": {"status": 200, "headers": [{"name": "Set-Cookie",
                                                  "value": f"sid={secret}; Path=/"}],
