@@ -373,6 +373,8 @@ impl Schema {
     }
 }
 
+/// The entries' schema, the same as `harx export`'s Parquet schema (names, types, field
+/// metadata); `tenant=True` adds the `tenant` column.
 #[pyfunction]
 #[pyo3(signature = (*, tenant = false))]
 fn schema(tenant: bool) -> Schema {
@@ -425,6 +427,13 @@ fn list_inputs(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<Vec<(Strin
     Ok(out)
 }
 
+/// Reads HAR entries from `source`: a path (a file, a directory, a glob, an
+/// `s3://bucket/prefix/` or `https://` URL), a list of them, `bytes`, or a binary file
+/// object; plain, gzip, zlib, zstd, zip and Fiddler `.saz` alike. Returns an
+/// `EntryReader` (an Arrow stream). Secrets are redacted unless `sanitize=False`; `rules`
+/// is a TOML rules file; `bodies=True` adds response bodies; malformed entries are skipped
+/// (`on_error="fail"` stops the stream); `tenant`, `tenant_from` and `tenant_from_url` add
+/// a `tenant` column. Raises `HarError` when an input cannot be opened or listed.
 #[pyfunction]
 #[pyo3(signature = (source, *, sanitize = true, bodies = false, tracking_headers = None,
                     rules = None, threads = None, on_error = "skip", tenant = None,

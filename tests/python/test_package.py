@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -280,3 +281,12 @@ def test_tenants_are_told_as_ingest_tells_them(corpus, tmp_path):
         harx.read(root, tenant_from="cases/([^/]+)/")
     assert sorted(n for n, _ in harx.list_inputs(root)) == sorted(
         str(p) for p in root.rglob("*.har"))
+
+
+def test_every_function_has_a_docstring_and_a_stub():
+    stub = (pathlib.Path(harx.__file__).parent / "_harx.pyi").read_text()
+    for name in harx.__all__:
+        obj = getattr(harx, name)
+        if callable(obj):
+            assert (obj.__doc__ or "").strip(), f"harx.{name} has no docstring"
+        assert name in stub, f"harx.{name} is not in the stubs"
