@@ -44,7 +44,7 @@ def main():
     ap.add_argument("--input", required=True)
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--tools", default="cat,harx-t1,harx-t2,duckdb,python")
+    ap.add_argument("--tools", default="cat,harx-t1,harx-t2,duckdb-fast,chdb,duckdb,python")
     args = ap.parse_args()
     size = os.path.getsize(args.input)
     out = lambda name: os.path.join(args.out_dir, f"{name}.parquet")  # noqa: E731
@@ -60,6 +60,9 @@ def main():
         "py-sanitize": [sys.executable, os.path.join(HERE, "peers", "py_json_sanitize.py"), args.input,
                         os.path.join(args.out_dir, "py-clean.har")],
         "duckdb": [sys.executable, os.path.join(HERE, "peers", "duckdb_export.py"), args.input, out("duckdb")],
+        "duckdb-fast": [sys.executable, os.path.join(HERE, "peers", "duckdb_export.py"), args.input,
+                        out("duckdbf"), "unstructured"],
+        "chdb": [sys.executable, os.path.join(HERE, "peers", "chdb_export.py"), args.input, out("chdb")],
         "python": [sys.executable, os.path.join(HERE, "peers", "py_json_export.py"), args.input, out("python")],
     }
     names = [t for t in args.tools.split(",") if t]

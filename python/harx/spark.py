@@ -13,6 +13,11 @@ Options mirror the CLI: `sanitize` (default true), `bodies`, `trackingHeaders` (
 separated), `rules` (a rules file), `tenant`, `tenantFrom`, `tenantFromUrl`, `onError`
 (`skip` or `fail`), `threads` (per task, default 1), `partitionBytes`. The DataFrame has the
 export schema plus `tenant`; `source_file` names each row's file.
+
+A schema given to the reader picks columns by name, so only those cross from the tasks
+into the JVM: `spark.read.format("har").schema("url string, status int, wait_ms double")`.
+Its names must be columns of the entries schema (`harx.schema(tenant=True)`), with the
+same types.
 """
 
 from __future__ import annotations
@@ -54,11 +59,38 @@ class HarDataSource(DataSource):
         return from_arrow_schema(pa.schema(harx.schema(tenant=True)))
 
     def reader(self, schema):
-        return HarReader(dict(self.options))
+        return HarReader(dict(self.options), _columns(schema, self.schema()))
+
+
+def _columns(asked, full):
+    """The names and nullability of `asked` when it is not the whole entries schema (a
+    schema the user gave), each checked against `full`; None for every column."""
+    names = [f.name for f in asked.fields]
+    if names == [f.name for f in full.fields]:
+        return None
+    known = {f.name: f.dataType for f in full.fields}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"the har source has no column {', '.join(map(repr, unknown))} "
+                         "(its columns: harx.schema(tenant=True))")
+    wrong = [f"{f.name} is {known[f.name].simpleString()}, not {f.dataType.simpleString()}"
+             for f in asked.fields if f.dataType != known[f.name]]
+    nullable = {f.name for f in full.fields if f.nullable}
+    wrong += [f"{f.name} can be null" for f in asked.fields if not f.nullable and f.name in nullable]
+    if wrong:
+        raise ValueError("the har source's schema differs: " + "; ".join(wrong))
+    return [(f.name, f.nullable) for f in asked.fields]
+
+
+def _entries_schema():
+    return pa.schema(harx.schema(tenant=True))
 
 
 class HarReader(DataSourceReader):
-    def __init__(self, options):
+    def __init__(self, options, columns=None):
+        # the Arrow schema of the asked columns (with the nullability the user gave them)
+        self.columns = None if columns is None else pa.schema(
+            [_entries_schema().field(name).with_nullable(nullable) for name, nullable in columns])
         self.options = {k.lower(): v for k, v in options.items()}
         path = self.options.get("path") or self.options.get("paths")
         if not path:
@@ -94,4 +126,10 @@ class HarReader(DataSourceReader):
             tenant_from=o.get("tenantfrom"),
             tenant_from_url=o.get("tenantfromurl"),
         )
-        yield from pa.RecordBatchReader.from_stream(reader)
+        batches = pa.RecordBatchReader.from_stream(reader)
+        if self.columns is None:
+            yield from batches
+        else:
+            names = self.columns.names
+            for batch in batches:
+                yield pa.RecordBatch.from_arrays(batch.select(names).columns, schema=self.columns)

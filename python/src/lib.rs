@@ -15,6 +15,13 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+// The engine allocates and frees many short-lived buffers across its worker threads; the
+// harx binary uses mimalloc for that (docs/PERFORMANCE.md), and so does the extension. Only
+// Rust's allocations go through it: Python and pyarrow keep their own allocators, and
+// Arrow buffers handed over through the C interfaces are freed by our release callbacks.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pyo3::create_exception!(
     _harx,
     HarError,

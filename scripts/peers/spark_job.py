@@ -2,13 +2,16 @@
 """One Spark job over a directory of HARs, timed by bench_spark.py: one row per entry with
 the timing phases and both header lists, written as Parquet.
 
-    spark_job.py harx|json DIR OUT
+    spark_job.py harx|harx-all|json|session[:read] DIR OUT
 
-`harx`: the harx data source. `json`: Spark's own JSON reader as a data engineer writes
+`harx`: the harx data source, the columns picked by a schema given to the reader (so only
+they leave the Python workers); `harx-all`: every column read, then selected. `json`: Spark's own JSON reader as a data engineer writes
 it at its best: `multiLine` (a HAR is one document), an explicit schema (no inference
 pass), `explode(log.entries)`, the same columns. At the end the JVM is stopped and waited
 for, so this process's rusage of its children covers the JVM and Spark's Python workers;
-it prints that CPU time.
+it prints that CPU time. `session`: the session started, one trivial job, stopped: the
+fixed cost every job pays. A `:read` suffix writes to Spark's `noop` sink instead of
+Parquet (every row still produced): the reading alone.
 """
 import os
 import resource
@@ -41,16 +44,27 @@ def har_schema():
 
 def main():
     how, src, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    how, _, stage = how.partition(":")
     spark = (SparkSession.builder.master("local[2]").appName(f"bench-{how}")
              .config("spark.ui.enabled", "false").config("spark.driver.memory", "4g")
              .config("spark.sql.session.timeZone", "UTC").getOrCreate())
-    if how == "harx":
+    cols = ["source_file", "started_at", "method", "url", "status", "time_ms"] + \
+        [f"{p}_ms" for p in PHASES] + ["request_headers", "response_headers"]
+    if how == "session":
+        rows = spark.range(1).count()
+        return finish(spark, rows)
+    if how.startswith("harx"):
+        import pyarrow as pa
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        import harx
         from harx.spark import HarDataSource
         spark.dataSource.register(HarDataSource)
-        df = spark.read.format("har").option("sanitize", "false").load(src)
-        cols = ["source_file", "started_at", "method", "url", "status", "time_ms"] + \
-            [f"{p}_ms" for p in PHASES] + ["request_headers", "response_headers"]
-        df = df.select(*cols)
+        reader = spark.read.format("har").option("sanitize", "false")
+        if how == "harx":
+            full = from_arrow_schema(pa.schema(harx.schema(tenant=True)))
+            reader = reader.schema(StructType([full[c] for c in cols]))
+        df = reader.load(src).select(*cols)
     else:
         raw = (spark.read.option("multiLine", True).schema(har_schema())
                .json(src).withColumn("source_file", F.input_file_name()))
@@ -64,8 +78,14 @@ def main():
                       *[F.col(f"e.timings.{p}").alias(f"{p}_ms") for p in PHASES],
                       F.col("e.request.headers").alias("request_headers"),
                       F.col("e.response.headers").alias("response_headers"))
+    if stage == "read":
+        df.write.format("noop").mode("overwrite").save()
+        return finish(spark, 0)
     df.write.mode("overwrite").option("compression", "zstd").parquet(out)
-    rows = spark.read.parquet(out).count()
+    finish(spark, spark.read.parquet(out).count())
+
+
+def finish(spark, rows):
     proc = spark.sparkContext._gateway.proc
     spark.stop()
     proc.stdin.close()

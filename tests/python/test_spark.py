@@ -138,3 +138,17 @@ def test_options_reach_the_engine(spark, archive):
     with pytest.raises(Exception, match="tenant"):
         spark.read.format("har").option("tenantFrom", "no-group").load(str(one)).collect()
 
+
+
+def test_a_given_schema_picks_columns(spark, archive):
+    root, files = archive
+    df = (spark.read.format("har").schema("source_file string, tenant string, wait_ms double")
+          .option("tenantFrom", PAT).load(str(root)))
+    assert df.columns == ["source_file", "tenant", "wait_ms"]
+    assert spark_view(df) == oracle_view(files, str)
+    with pytest.raises(Exception, match="no column 'nope'"):
+        spark.read.format("har").schema("url string, nope int").load(str(root)).collect()
+    with pytest.raises(Exception, match="wait_ms is double, not string"):
+        spark.read.format("har").schema("wait_ms string").load(str(root)).collect()
+    with pytest.raises(Exception, match="wait_ms can be null"):
+        spark.read.format("har").schema("wait_ms double not null").load(str(root)).collect()
