@@ -70,7 +70,8 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitStatus> {
             .prefix(".harx-convert.")
             .suffix(".harx-tmp")
             .tempfile_in(&dir)
-            .with_context(|| format!("{}: creating a temporary file", dir.display()))?;
+            .map_err(|e| crate::sink::temp_error(e, &dir))
+            .with_context(|| format!("{}: creating a temporary file", args.output.display()))?;
         let _live = crate::sink::TempGuard::new(raw.path());
         let s = {
             let mut out = std::io::BufWriter::new(raw.as_file());

@@ -265,7 +265,8 @@ impl Store {
                 let mut tmp = tempfile::Builder::new()
                     .prefix(".manifest.")
                     .suffix(".harx-tmp")
-                    .tempfile_in(dir)?;
+                    .tempfile_in(dir)
+                    .map_err(|e| crate::sink::temp_error(e, dir))?;
                 let _live = crate::sink::TempGuard::new(tmp.path());
                 tmp.write_all(bytes)?;
                 tmp.as_file().sync_all()?;

@@ -109,6 +109,29 @@ pub struct AtomicFile {
     _live: TempGuard,
 }
 
+/// The error of creating a temporary file in `dir`, told without the temporary file's
+/// name (an internal detail the user never chose): a missing folder said so, other causes
+/// as the system tells them.
+pub fn temp_error(e: std::io::Error, dir: &Path) -> std::io::Error {
+    use std::io::{Error as IoError, ErrorKind};
+    if e.kind() == ErrorKind::NotFound && !dir.is_dir() {
+        return IoError::new(
+            ErrorKind::NotFound,
+            format!("the folder {} does not exist", dir.display()),
+        );
+    }
+    let code = e
+        .get_ref()
+        .and_then(std::error::Error::source)
+        .and_then(|s| s.downcast_ref::<IoError>())
+        .and_then(IoError::raw_os_error)
+        .or_else(|| e.raw_os_error());
+    match code {
+        Some(code) => IoError::from_raw_os_error(code),
+        None => IoError::new(e.kind(), e.kind().to_string()),
+    }
+}
+
 impl AtomicFile {
     /// Creates the temporary file for `path` (`-` is not allowed here).
     ///
@@ -127,9 +150,9 @@ impl AtomicFile {
             .prefix(&format!(".{name}."))
             .suffix(".harx-tmp")
             .tempfile_in(&dir)
-            .map_err(|source| Error::Write {
+            .map_err(|e| Error::Write {
                 path: path.to_path_buf(),
-                source,
+                source: temp_error(e, &dir),
             })?;
         Ok(Self {
             path: path.to_path_buf(),

@@ -35,6 +35,37 @@ fn missing_input_names_the_file() {
 }
 
 #[test]
+fn a_missing_output_folder_is_named_not_the_temporary_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let har = dir.path().join("g.har");
+    let st = harx()
+        .args(["gen", "--entries", "3", "-o"])
+        .arg(&har)
+        .status()
+        .expect("gen");
+    assert!(st.success());
+    let missing = dir.path().join("no-such-folder");
+    for (cmd, out) in [("export", "o.parquet"), ("sanitize", "o.har")] {
+        let out = harx()
+            .arg(cmd)
+            .arg(&har)
+            .arg("-o")
+            .arg(missing.join(out))
+            .arg("-q")
+            .output()
+            .expect("run harx");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{cmd}: {err}");
+        let want = format!("the folder {} does not exist", missing.display());
+        assert!(err.contains(&want), "{cmd}: {err}");
+        assert!(
+            !err.contains("harx-tmp"),
+            "{cmd} names its temporary file: {err}"
+        );
+    }
+}
+
+#[test]
 fn gen_then_export_ndjson_to_stdout() {
     let dir = tempfile::tempdir().expect("tempdir");
     let har = dir.path().join("g.har");
