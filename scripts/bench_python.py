@@ -4,14 +4,15 @@ pyarrow's own JSON reader where it can) into pyarrow, side by side, interleaved,
 
     scripts/bench_python.py --input big.har [--rounds 3] [--readers harx,json,orjson]
 
-Needs the harx package installed (`python3 -m pip install ./python`: a release build) and,
-for the orjson peer, orjson. Each reader runs in a fresh process; CPU is user+sys from
-wait4, peak RSS the kernel's maxrss of that process (Python and pyarrow included, so the
-import-only baseline is measured and reported too).
+Needs the harx package installed (`python3 -m pip install ./python`: a release build); the
+orjson peer is installed with pip when missing. Each reader runs in a fresh process; CPU is
+user+sys from wait4, peak RSS the kernel's maxrss of that process (Python and pyarrow
+included, so the import-only baseline is measured and reported too).
 """
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 
 from bench_peers import run
@@ -25,6 +26,11 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--readers", default="baseline,harx,harx-nosanitize,json,orjson")
     args = ap.parse_args()
+    if "orjson" in args.readers.split(","):
+        try:
+            import orjson  # noqa: F401
+        except ImportError:  # a peer of this benchmark only, not of the tests
+            subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "orjson"], check=True)
     size = os.path.getsize(args.input)
     peer = os.path.join(HERE, "peers", "py_read.py")
     cmds = {r: [sys.executable, peer, r, args.input] for r in args.readers.split(",")}

@@ -13,6 +13,8 @@ import sys
 
 import chdb
 
+from har_sql import COLUMNS
+
 N = "Nullable"
 HDR = f"Array(Tuple(name {N}(String), value {N}(String)))"
 ENTRY = (
@@ -29,19 +31,8 @@ ENTRY = (
 def main(src, dst):
     size = os.path.getsize(src) + (16 << 20)
     threads = os.environ.get("CHDB_THREADS", "2")
-    nul = lambda x: f"nullIf({x}, -1)"  # noqa: E731
     sql = f"""
-    SELECT e.startedDateTime AS started_at_raw, e.pageref AS page_id, e.request.method AS method,
-           e.request.url AS url,
-           coalesce(nullIf(e.response.httpVersion, ''), e.request.httpVersion) AS http_version_raw,
-           e.response.status AS status, e.response.content.mimeType AS mime_type,
-           e.serverIPAddress AS server_ip, {nul('e.response.content.size')} AS content_size,
-           {nul('e.response._transferSize')} AS transfer_size, {nul('e.time')} AS time_ms,
-           {nul('e.timings.blocked')} AS blocked_ms, {nul('e.timings.dns')} AS dns_ms,
-           {nul('e.timings.connect')} AS connect_ms, {nul('e.timings.ssl')} AS ssl_ms,
-           {nul('e.timings.send')} AS send_ms, {nul('e.timings.wait')} AS wait_ms,
-           {nul('e.timings.receive')} AS receive_ms,
-           e.request.headers AS request_headers, e.response.headers AS response_headers
+    SELECT {COLUMNS}
     FROM file('{src}', 'JSONEachRow', 'log Tuple(entries Array({ENTRY}))')
     ARRAY JOIN log.entries AS e
     INTO OUTFILE '{dst}' TRUNCATE FORMAT Parquet

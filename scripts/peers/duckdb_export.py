@@ -14,6 +14,8 @@ import sys
 
 import duckdb
 
+from har_sql import COLUMNS
+
 HDR = "STRUCT(name VARCHAR, value VARCHAR)[]"
 ENTRY = (
     "STRUCT(startedDateTime VARCHAR, time DOUBLE, pageref VARCHAR, serverIPAddress VARCHAR, "
@@ -28,7 +30,6 @@ FORMATS = {
     "auto": "format = 'auto'",
     "unstructured": "format = 'unstructured', records = true",
     "unstructured-records-auto": "format = 'unstructured'",
-    "array": "format = 'array', records = true",
 }
 
 
@@ -36,19 +37,9 @@ def main(src, dst, how="auto"):
     size = os.path.getsize(src) + (16 << 20)
     con = duckdb.connect()
     con.execute(f"SET threads = {os.environ.get('DUCKDB_THREADS', '2')}")
-    nul = lambda x: f"nullif({x}, -1)"  # noqa: E731
     sql = f"""
     COPY (
-      SELECT e.startedDateTime AS started_at_raw, e.pageref AS page_id, e.request.method AS method,
-             e.request.url AS url, coalesce(nullif(e.response.httpVersion, ''), e.request.httpVersion) AS http_version_raw,
-             e.response.status AS status, e.response.content.mimeType AS mime_type,
-             e.serverIPAddress AS server_ip, {nul('e.response.content.size')} AS content_size,
-             {nul('e.response._transferSize')} AS transfer_size, {nul('e.time')} AS time_ms,
-             {nul('e.timings.blocked')} AS blocked_ms, {nul('e.timings.dns')} AS dns_ms,
-             {nul('e.timings.connect')} AS connect_ms, {nul('e.timings.ssl')} AS ssl_ms,
-             {nul('e.timings.send')} AS send_ms, {nul('e.timings.wait')} AS wait_ms,
-             {nul('e.timings.receive')} AS receive_ms,
-             e.request.headers AS request_headers, e.response.headers AS response_headers
+      SELECT {COLUMNS}
       FROM (SELECT unnest(log.entries) AS e
             FROM read_json('{src}', columns = {{log: 'STRUCT(entries {ENTRY}[])'}},
                            {FORMATS[how]}, maximum_object_size = {size}))

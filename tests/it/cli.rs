@@ -6,6 +6,18 @@ fn harx() -> Command {
     Command::new(env!("CARGO_BIN_EXE_harx"))
 }
 
+/// A generated HAR of `entries` entries, `g.har` in `dir`.
+fn gen_har(dir: &std::path::Path, entries: u32) -> std::path::PathBuf {
+    let har = dir.join("g.har");
+    let st = harx()
+        .args(["gen", "--entries", &entries.to_string(), "-o"])
+        .arg(&har)
+        .status()
+        .expect("gen");
+    assert!(st.success());
+    har
+}
+
 #[test]
 fn help_lists_subcommands() {
     let out = harx().arg("--help").output().expect("run harx");
@@ -37,13 +49,7 @@ fn missing_input_names_the_file() {
 #[test]
 fn a_missing_output_folder_is_named_not_the_temporary_file() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let har = dir.path().join("g.har");
-    let st = harx()
-        .args(["gen", "--entries", "3", "-o"])
-        .arg(&har)
-        .status()
-        .expect("gen");
-    assert!(st.success());
+    let har = gen_har(dir.path(), 3);
     let missing = dir.path().join("no-such-folder");
     for (cmd, out) in [("export", "o.parquet"), ("sanitize", "o.har")] {
         let out = harx()
@@ -68,13 +74,7 @@ fn a_missing_output_folder_is_named_not_the_temporary_file() {
 #[test]
 fn gen_then_export_ndjson_to_stdout() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let har = dir.path().join("g.har");
-    let st = harx()
-        .args(["gen", "--entries", "25", "-o"])
-        .arg(&har)
-        .status()
-        .expect("gen");
-    assert!(st.success());
+    let har = gen_har(dir.path(), 25);
     let out = harx()
         .arg("export")
         .arg(&har)

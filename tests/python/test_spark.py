@@ -152,3 +152,44 @@ def test_a_given_schema_picks_columns(spark, archive):
         spark.read.format("har").schema("wait_ms string").load(str(root)).collect()
     with pytest.raises(Exception, match="wait_ms can be null"):
         spark.read.format("har").schema("wait_ms double not null").load(str(root)).collect()
+
+
+def test_picked_columns_carry_no_secret(spark, tmp_path):
+    """Secrets planted where a picked column reads them (odd header spellings, a token in
+    the query, a percent-encoded one, a JWT in a custom header) stay redacted."""
+    import json
+
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import from_arrow_schema
+    from pyspark.sql.types import StructType
+
+    jwt = ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzcGFya3BsYW50ZWQifQ."
+           "c3BhcmtTZWNyZXRTaWduYXR1cmVQbGFudGVk")
+    secrets = ["SparkApiKey7731", "SparkSess99", "SparkTok5512", "SparkPw%21x9", jwt]
+    entry = {
+        "startedDateTime": "2026-12-03T10:00:00.000Z", "time": 5,
+        "request": {"method": "GET", "httpVersion": "HTTP/1.1", "cookies": [],
+                    "url": f"https://a.example/p?access_token={secrets[2]}&password={secrets[3]}",
+                    "headers": [{"name": "x-ApI-kEy", "value": secrets[0]},
+                                {"name": "COOKIE", "value": f"sid={secrets[1]}"},
+                                {"name": "X-Custom-Context", "value": jwt}],
+                    "queryString": [], "headersSize": -1, "bodySize": 0},
+        "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+                     "cookies": [], "headers": [], "redirectURL": "", "headersSize": -1,
+                     "bodySize": 0, "content": {"size": 0, "mimeType": "text/plain"}},
+        "cache": {}, "timings": {"send": 1, "wait": 3, "receive": 1},
+    }
+    p = tmp_path / "planted.har"
+    p.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
+                                     "entries": [entry]}}))
+    full = from_arrow_schema(pa.schema(harx.schema(tenant=True)))
+    picked = StructType([full[c] for c in ("url", "request_headers", "tenant")])
+    rows = spark.read.format("har").schema(picked).load(str(p)).collect()
+    assert len(rows) == 1 and rows[0]["url"].startswith("https://a.example/p?")
+    text = repr([r.asDict(recursive=True) for r in rows])
+    for s in secrets + ["SparkPw!x9"]:
+        assert s not in text, f"{s} reached the DataFrame: {text}"
+    # the columns picked do carry them when the user opts out
+    raw = spark.read.format("har").schema(picked).option("sanitize", "false").load(str(p)).collect()
+    raw_text = repr([r.asDict(recursive=True) for r in raw])
+    assert all(s in raw_text for s in (secrets[0], secrets[1], secrets[2], jwt)), raw_text
