@@ -47,6 +47,9 @@ fn main() -> ExitCode {
                 }
             }
             eprintln!("harx: error: {msg}");
+            if cli::is_usage(&err) {
+                return ExitCode::from(cli::ExitStatus::usage_code());
+            }
             ExitCode::from(cli::ExitStatus::Failure.code())
         }
     }

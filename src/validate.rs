@@ -349,6 +349,21 @@ impl Ctx<'_> {
     }
 
     fn typed(&mut self, path: &str, v: &J, ty: T) {
+        if let (T::Str, J::Arr(at, items)) = (ty, v)
+            && path.ends_with(".value")
+            && items.iter().all(|i| matches!(i, J::Str(..)))
+        {
+            // Polly's repeated header fields: readable, but not HAR 1.2
+            self.push(
+                path,
+                *at,
+                Severity::Warning,
+                "value-array",
+                format!("a value written as an array of {} strings", items.len()),
+                "HAR 1.2 gives a repeated field one name/value object per value; harx reads each element as one, strict readers reject the file",
+            );
+            return;
+        }
         let ok = match (ty, v) {
             (T::Str | T::DateTime | T::StrOrNull, J::Str(..))
             | (T::Int, J::Num(_, _, true))
@@ -1142,6 +1157,16 @@ mod tests {
             (
                 "json",
                 one(&|s| s.replace(r#""cache": {}"#, r#""cache": {,}"#)),
+            ),
+            (
+                "value-array",
+                one(&|s| {
+                    s.replacen(
+                        r#""headers": []"#,
+                        r#""headers": [{"name": "accept", "value": ["*/*", "text/html"]}]"#,
+                        1,
+                    )
+                }),
             ),
         ];
         for (code, text) in cases {

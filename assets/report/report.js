@@ -373,7 +373,8 @@
     const main = el('main');
     app.append(main);
     // stats groups keyed [tenant, date]
-    const G = D.groups.map((g) => Object.assign({ tenant: g.key[0], date: g.key[1] }, g));
+    // null keys (a null date, a __HIVE_DEFAULT_PARTITION__ directory) shown as engines show them
+    const G = D.groups.map((g) => Object.assign({ tenant: g.key[0] ?? 'NULL', date: g.key[1] ?? 'NULL' }, g));
     const tenants = [...new Set(G.map((g) => g.tenant))].sort();
     const dates = [...new Set(G.map((g) => g.date))].sort();
     const total = G.reduce((a, g) => a + g.count, 0);

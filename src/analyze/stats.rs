@@ -17,8 +17,9 @@ use std::path::{Path, PathBuf};
 /// One group's figures.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct GroupStats {
-    /// Group key values, in `--by` order.
-    pub key: Vec<String>,
+    /// Group key values, in `--by` order; `None` where the value is null (a null column
+    /// value, or a `__HIVE_DEFAULT_PARTITION__` directory).
+    pub key: Vec<Option<String>>,
     /// Entries in the group.
     pub count: u64,
     /// Failed entries (4xx, 5xx, no response).
@@ -41,7 +42,7 @@ pub struct Stats {
     by: Vec<String>,
     metric: String,
     exclude: bool,
-    groups: BTreeMap<Vec<String>, (u64, u64, Vec<f64>)>,
+    groups: BTreeMap<Vec<Option<String>>, (u64, u64, Vec<f64>)>,
 }
 
 /// Columns `stats` reads besides the group keys and the metric.
@@ -55,11 +56,11 @@ const BASE_COLUMNS: [&str; 7] = [
     "url",
 ];
 
-fn value_text(a: &ArrayRef, i: usize) -> String {
+fn value_text(a: &ArrayRef, i: usize) -> Option<String> {
     if a.is_null(i) {
-        return String::new();
+        return None;
     }
-    match a.data_type() {
+    Some(match a.data_type() {
         DataType::Utf8 => a.as_string::<i32>().value(i).to_owned(),
         DataType::Int32 => a.as_primitive::<Int32Type>().value(i).to_string(),
         DataType::Int64 => a.as_primitive::<Int64Type>().value(i).to_string(),
@@ -68,22 +69,16 @@ fn value_text(a: &ArrayRef, i: usize) -> String {
         DataType::Timestamp(..) => crate::sink::text::format_timestamp_us(
             a.as_primitive::<TimestampMicrosecondType>().value(i),
         ),
-        DataType::Dictionary(..) => arrow_cast_text(a, i),
-        _ => String::new(),
-    }
+        DataType::Dictionary(..) => return arrow_cast_text(a, i),
+        _ => return None,
+    })
 }
 
-fn arrow_cast_text(a: &ArrayRef, i: usize) -> String {
+fn arrow_cast_text(a: &ArrayRef, i: usize) -> Option<String> {
     // Dictionary-encoded strings (as other writers produce them).
-    if let Some(d) = a.as_any_dictionary_opt() {
-        let keys = d.normalized_keys();
-        let values = d.values();
-        return keys
-            .get(i)
-            .map(|k| value_text(values, *k))
-            .unwrap_or_default();
-    }
-    String::new()
+    let d = a.as_any_dictionary_opt()?;
+    let keys = d.normalized_keys();
+    keys.get(i).and_then(|k| value_text(d.values(), *k))
 }
 
 impl Stats {
@@ -115,7 +110,11 @@ impl Stats {
     ///
     /// # Errors
     /// When the metric column is missing or not a float64 column.
-    pub fn add(&mut self, batch: &RecordBatch, partitions: &[(String, String)]) -> Result<()> {
+    pub fn add(
+        &mut self,
+        batch: &RecordBatch,
+        partitions: &[(String, Option<String>)],
+    ) -> Result<()> {
         let schema = batch.schema();
         let get = |name: &str| schema.index_of(name).ok().map(|i| batch.column(i).clone());
         let metric = get(&self.metric).ok_or_else(|| {
@@ -144,7 +143,7 @@ impl Stats {
                 } else if k == "date" {
                     KeySource::Date(get("started_at"))
                 } else if k == "tenant" {
-                    KeySource::Const("unknown".to_owned())
+                    KeySource::Const(Some("unknown".to_owned()))
                 } else {
                     KeySource::Missing(k.clone())
                 }
@@ -174,7 +173,7 @@ impl Stats {
         let url = get("url");
         let url = url.as_ref().and_then(|c| c.as_string_opt::<i32>());
         for i in 0..batch.num_rows() {
-            let key: Vec<String> = keys.iter().map(|k| k.value(i)).collect();
+            let key: Vec<Option<String>> = keys.iter().map(|k| k.value(i)).collect();
             let g = self.groups.entry(key).or_default();
             g.0 += 1;
             let cls = sv(class, i).unwrap_or("no_response");
@@ -242,22 +241,19 @@ fn sv(a: Option<&arrow_array::StringArray>, i: usize) -> Option<&str> {
 }
 
 enum KeySource {
-    Const(String),
+    Const(Option<String>),
     Column(ArrayRef),
     Date(Option<ArrayRef>),
     Missing(String),
 }
 
 impl KeySource {
-    fn value(&self, i: usize) -> String {
+    fn value(&self, i: usize) -> Option<String> {
         match self {
             Self::Const(v) => v.clone(),
             Self::Column(c) => value_text(c, i),
-            Self::Date(Some(c)) if c.is_valid(i) => {
-                let t = value_text(c, i);
-                t.get(..10).unwrap_or("").to_owned()
-            }
-            Self::Date(_) | Self::Missing(_) => String::new(),
+            Self::Date(Some(c)) => value_text(c, i).and_then(|t| t.get(..10).map(str::to_owned)),
+            Self::Date(None) | Self::Missing(_) => None,
         }
     }
 }
@@ -267,8 +263,9 @@ impl KeySource {
 pub struct DatasetFile {
     /// The file.
     pub path: PathBuf,
-    /// `key=value` directory names between the dataset root and the file, decoded.
-    pub partitions: Vec<(String, String)>,
+    /// `key=value` directory names above the file (those of the path given too, as in
+    /// `ds/entries/tenant=acme`), decoded; `None` for `__HIVE_DEFAULT_PARTITION__`.
+    pub partitions: Vec<(String, Option<String>)>,
 }
 
 /// Decodes `%XX` escapes (Hive partition values).
@@ -295,6 +292,29 @@ fn hex(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
 }
 
+/// The Hive value of a directory name `key=value`, decoded; `None` as the value for the
+/// null partition (`__HIVE_DEFAULT_PARTITION__`).
+fn partition_dir(name: &str) -> Option<(String, Option<String>)> {
+    let (k, v) = name.split_once('=')?;
+    if k.is_empty() {
+        return None;
+    }
+    let v = (v != crate::ingest::partition::NULL_PARTITION).then(|| percent_decode(v));
+    Some((k.to_owned(), v))
+}
+
+/// The partition values of the path itself: its last components of the form
+/// `key=value`, outermost first.
+fn path_partitions(dir: &Path) -> Vec<(String, Option<String>)> {
+    let mut parts: Vec<(String, Option<String>)> = dir
+        .components()
+        .rev()
+        .map_while(|c| partition_dir(&c.as_os_str().to_string_lossy()))
+        .collect();
+    parts.reverse();
+    parts
+}
+
 /// Every `.parquet` file under `root` (or `root` itself), in path order, skipping hidden
 /// and `_`-prefixed names (temporary files, manifests) as Hive readers do.
 ///
@@ -305,7 +325,7 @@ pub fn dataset_files(root: &Path) -> Result<Vec<DatasetFile>> {
     if root.is_file() {
         out.push(DatasetFile {
             path: root.to_path_buf(),
-            partitions: Vec::new(),
+            partitions: path_partitions(root.parent().unwrap_or(Path::new(""))),
         });
         return Ok(out);
     }
@@ -316,12 +336,16 @@ pub fn dataset_files(root: &Path) -> Result<Vec<DatasetFile>> {
     } else {
         root
     };
-    walk(root, &mut Vec::new(), &mut out)?;
+    walk(root, &mut path_partitions(root), &mut out)?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
 
-fn walk(dir: &Path, parts: &mut Vec<(String, String)>, out: &mut Vec<DatasetFile>) -> Result<()> {
+fn walk(
+    dir: &Path,
+    parts: &mut Vec<(String, Option<String>)>,
+    out: &mut Vec<DatasetFile>,
+) -> Result<()> {
     let rd = std::fs::read_dir(dir).map_err(|source| Error::Read {
         path: dir.to_path_buf(),
         source,
@@ -333,9 +357,7 @@ fn walk(dir: &Path, parts: &mut Vec<(String, String)>, out: &mut Vec<DatasetFile
         }
         let path = e.path();
         if path.is_dir() {
-            let pushed = name
-                .split_once('=')
-                .map(|(k, v)| (k.to_owned(), percent_decode(v)));
+            let pushed = partition_dir(&name);
             let had = pushed.is_some();
             if let Some(p) = pushed {
                 parts.push(p);
@@ -393,6 +415,24 @@ pub fn read_parquet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partition_folders_of_the_path_itself_and_the_null_partition() {
+        let p = path_partitions(Path::new(
+            "/data/lake/entries/tenant=acme%2Fx/date=__HIVE_DEFAULT_PARTITION__",
+        ));
+        assert_eq!(
+            p,
+            vec![
+                ("tenant".to_owned(), Some("acme/x".to_owned())),
+                ("date".to_owned(), None)
+            ]
+        );
+        assert!(path_partitions(Path::new("lake/entries")).is_empty());
+        // only the trailing run counts: a `k=v` folder above the dataset is not a key
+        assert!(path_partitions(Path::new("runs/env=prod/lake")).is_empty());
+        assert_eq!(partition_dir("=x"), None);
+    }
 
     #[test]
     fn percent_decoding() {

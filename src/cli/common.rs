@@ -349,6 +349,22 @@ pub fn check_outputs(
     crate::sink::check_outputs(inputs, outputs).map_err(anyhow::Error::msg)
 }
 
+/// Checks a `--partition-by` value as clap parses it, so a bad key is a usage error.
+///
+/// # Errors
+/// An unknown or repeated key.
+pub fn partition_keys(s: &str) -> Result<String, String> {
+    crate::ingest::partition::parse_partition_by(s).map(|_| s.to_owned())
+}
+
+/// Checks a `--tenant-from` or `--tenant-from-url` pattern as clap parses it.
+///
+/// # Errors
+/// An invalid pattern, or one without a `tenant` group.
+pub fn tenant_pattern(s: &str) -> Result<String, String> {
+    crate::ingest::partition::TenantRule::pattern(s).map(|_| s.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

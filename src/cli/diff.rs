@@ -88,7 +88,7 @@ fn capture(
 /// Unreadable inputs or output, bad thresholds.
 pub fn run(args: &DiffArgs) -> anyhow::Result<ExitStatus> {
     let th = Thresholds {
-        min_delta_ms: super::find::parse_duration_ms(&args.slower_by)?,
+        min_delta_ms: super::find::parse_duration_ms(&args.slower_by).map_err(super::usage)?,
         min_ratio: args.slower_ratio,
     };
     let bodies = !args.no_bodies;

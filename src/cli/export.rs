@@ -138,10 +138,11 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
     let engine = Engine::new(config).context("starting worker threads")?;
     let mut sink: Box<dyn Sink> = match format {
         Format::Parquet => {
-            anyhow::ensure!(
-                args.output.as_os_str() != "-",
-                "Parquet cannot be written to standard output; name a file with -o"
-            );
+            if args.output.as_os_str() == "-" {
+                return Err(super::usage(anyhow::anyhow!(
+                    "Parquet cannot be written to standard output; name a file with -o"
+                )));
+            }
             Box::new(ParquetSink::create(&args.output)?)
         }
         Format::Ndjson => Box::new(TextSink::create(&args.output, TextFormat::Ndjson)?),

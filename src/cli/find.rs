@@ -219,34 +219,7 @@ struct Match<'a> {
 /// # Errors
 /// Bad filters, unreadable input or output.
 pub fn run(args: &FindArgs) -> anyhow::Result<ExitStatus> {
-    let mut phases: Vec<PhaseCond> = args
-        .phase
-        .iter()
-        .map(|p| parse_phase(p))
-        .collect::<anyhow::Result<_>>()?;
-    if let Some(s) = &args.slower_than {
-        phases.push(PhaseCond {
-            phase: None,
-            op: Op::Gt,
-            ms: parse_duration_ms(s)?,
-        });
-    }
-    let filter = Filter {
-        tracking: args.tracking_id.as_ref().map(|t| t.to_ascii_lowercase()),
-        status: args
-            .status
-            .iter()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| parse_status(s))
-            .collect::<anyhow::Result<_>>()?,
-        url: args
-            .url
-            .as_deref()
-            .map(regex::Regex::new)
-            .transpose()
-            .context("--url is not a valid regular expression")?,
-        phases,
-    };
+    let filter = filter(args).map_err(super::usage)?;
     let pipeline = args.read.pipeline(false)?;
     let limit = args.limit.unwrap_or(usize::MAX);
     let mut found: Vec<Record> = Vec::new();
@@ -352,6 +325,38 @@ pub fn run(args: &FindArgs) -> anyhow::Result<ExitStatus> {
         writeln!(out, "{}", style.dim(&format!("{count} matching entries")))?;
     }
     Ok(super::common::exit_status(&reports, failed))
+}
+
+/// The filter the options describe.
+fn filter(args: &FindArgs) -> anyhow::Result<Filter> {
+    let mut phases: Vec<PhaseCond> = args
+        .phase
+        .iter()
+        .map(|p| parse_phase(p))
+        .collect::<anyhow::Result<_>>()?;
+    if let Some(s) = &args.slower_than {
+        phases.push(PhaseCond {
+            phase: None,
+            op: Op::Gt,
+            ms: parse_duration_ms(s)?,
+        });
+    }
+    Ok(Filter {
+        tracking: args.tracking_id.as_ref().map(|t| t.to_ascii_lowercase()),
+        status: args
+            .status
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| parse_status(s))
+            .collect::<anyhow::Result<_>>()?,
+        url: args
+            .url
+            .as_deref()
+            .map(regex::Regex::new)
+            .transpose()
+            .context("--url is not a valid regular expression")?,
+        phases,
+    })
 }
 
 #[cfg(test)]

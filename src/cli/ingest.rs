@@ -24,15 +24,15 @@ pub struct IngestArgs {
     pub tenant: Option<String>,
     /// Regex over each input's path with a named group `tenant`, e.g.
     /// 'cases/(?P<tenant>[^/]+)/'. Falls back to --tenant, then `unknown`.
-    #[arg(long, value_name = "REGEX")]
+    #[arg(long, value_name = "REGEX", value_parser = super::common::tenant_pattern)]
     pub tenant_from: Option<String>,
     /// Regex over each entry's URL with a named group `tenant`, e.g.
     /// '/customers/(?P<tenant>[^/]+)/'. Entries it does not match get the file's tenant.
-    #[arg(long, value_name = "REGEX")]
+    #[arg(long, value_name = "REGEX", value_parser = super::common::tenant_pattern)]
     pub tenant_from_url: Option<String>,
     /// Partition directories, in order: `tenant,date`, `date,tenant`, `date`, `tenant`
     /// or `none`.
-    #[arg(long, default_value = "tenant,date", value_name = "KEYS")]
+    #[arg(long, default_value = "tenant,date", value_name = "KEYS", value_parser = super::common::partition_keys)]
     pub partition_by: String,
     /// Roll a partition's Parquet file when it reaches this many MB.
     #[arg(long, default_value_t = 256, value_name = "MB")]

@@ -111,7 +111,9 @@ pub fn run(args: &SanitizeArgs) -> anyhow::Result<ExitStatus> {
         return verify(file, &policy, &pool, args);
     }
     let (Some(input), Some(output)) = (&args.input, &args.output) else {
-        bail!("INPUT and -o OUTPUT are required");
+        return Err(super::usage(anyhow::anyhow!(
+            "INPUT and -o OUTPUT are required"
+        )));
     };
     let mut outputs = vec![output.as_path()];
     outputs.extend(args.report.as_deref());

@@ -16,7 +16,7 @@ pub struct SchemaArgs {
     #[arg(long, value_name = "DIR_OR_URL")]
     pub dataset: Option<String>,
     /// The dataset's partition keys (as given to `harx ingest --partition-by`).
-    #[arg(long, default_value = "tenant,date", value_name = "KEYS")]
+    #[arg(long, default_value = "tenant,date", value_name = "KEYS", value_parser = super::common::partition_keys)]
     pub partition_by: String,
 }
 

@@ -71,7 +71,18 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<ExitStatus> {
     let mut hars = Vec::new();
     for input in &args.inputs {
         if input.is_dir() || is_parquet(input) {
-            for f in dataset_files(input)? {
+            let files = dataset_files(input)?;
+            if files.is_empty() && input.is_dir() {
+                // a folder of captures rather than a dataset: read its HARs
+                let found = har_files(input);
+                anyhow::ensure!(
+                    !found.is_empty(),
+                    "{}: no Parquet files and no HAR files found",
+                    input.display()
+                );
+                hars.extend(found);
+            }
+            for f in files {
                 read_parquet(&f.path, &columns, &mut |b| stats.add(b, &f.partitions))?;
             }
         } else {
@@ -103,6 +114,22 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<ExitStatus> {
         .write_all(text.as_bytes())
         .context("writing output")?;
     Ok(status)
+}
+
+/// The files under `dir` whose first bytes look like a HAR or a compressed one (zip
+/// archives are read by `export` and `ingest`).
+fn har_files(dir: &Path) -> Vec<PathBuf> {
+    use crate::source::Container;
+    use crate::source::inputs::{discover, head, looks_like_input};
+    discover(&[dir.to_path_buf()])
+        .files
+        .into_iter()
+        .filter(|f| {
+            head(&f.path, 512)
+                .is_ok_and(|h| looks_like_input(&h) && Container::sniff(&h) != Container::Zip)
+        })
+        .map(|f| f.path)
+        .collect()
 }
 
 fn num(v: Option<f64>) -> String {
@@ -139,7 +166,10 @@ fn render(
                 .map(|g| {
                     let mut m = serde_json::Map::new();
                     for (k, v) in by.iter().zip(&g.key) {
-                        m.insert(k.clone(), v.clone().into());
+                        m.insert(
+                            k.clone(),
+                            v.clone().map_or(serde_json::Value::Null, Into::into),
+                        );
                     }
                     m.insert("count".into(), g.count.into());
                     m.insert("failures".into(), g.failures.into());
@@ -166,7 +196,11 @@ fn render(
                 .join(",");
             o.push('\n');
             for g in groups {
-                let mut cells: Vec<String> = g.key.iter().map(|k| csv_cell(k)).collect();
+                let mut cells: Vec<String> = g
+                    .key
+                    .iter()
+                    .map(|k| k.as_deref().map_or_else(String::new, csv_cell))
+                    .collect();
                 cells.extend([
                     g.count.to_string(),
                     g.failures.to_string(),
@@ -187,7 +221,12 @@ fn render(
             right.extend([true; 7]);
             let mut t = Table::new(&hs, &right);
             for g in groups {
-                let mut cells: Vec<String> = g.key.clone();
+                // nulls as engines print them
+                let mut cells: Vec<String> = g
+                    .key
+                    .iter()
+                    .map(|k| k.clone().unwrap_or_else(|| "NULL".to_owned()))
+                    .collect();
                 cells.extend([
                     g.count.to_string(),
                     g.failures.to_string(),

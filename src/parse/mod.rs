@@ -591,30 +591,57 @@ fn headers<'i>(
     let Some(arr) = v.as_array() else { return };
     out.reserve(arr.len());
     for h in arr.iter() {
-        let (mut name, mut value) = (None, None);
+        let (mut name, mut value, mut values): (_, _, Option<Vec<Cow<'i, str>>>) =
+            (None, None, None);
         if let Some(obj) = h.as_object() {
             for (k, x) in obj.iter() {
                 match k {
                     "name" => name = st.text(&x),
-                    "value" => value = st.text(&x),
+                    // Polly writes repeated fields as one header whose value is an array
+                    // (outside the spec): each element becomes a header of that name, as
+                    // the other producers write repeated fields, and is redacted alone.
+                    "value" => match x.as_array() {
+                        Some(a) => values = Some(a.iter().filter_map(|e| st.text(&e)).collect()),
+                        None => value = st.text(&x),
+                    },
                     _ => {}
                 }
             }
         }
-        let name = name.unwrap_or_default();
-        let value = value.unwrap_or_default();
-        let value = match (&config.rules, config.sanitize) {
-            (_, false) => value,
-            (None, true) => redact::redact_header_with(cache.get(&name), value, &mut keeper(found)),
-            (Some(r), true) => redact::redact_header_rules(
-                r.header(&name),
-                value,
-                &|n: &str, v: &str| r.param(n, v),
-                &|n: &str| r.keep_cookie(n),
-                &mut keeper(found),
-            ),
-        };
-        out.push((name, value));
+        let name: Cow<'i, str> = name.unwrap_or_default();
+        match values {
+            Some(values) => {
+                for value in values {
+                    let value = header_value(config, cache, &name, value, found);
+                    out.push((name.clone(), value));
+                }
+            }
+            None => {
+                let value = header_value(config, cache, &name, value.unwrap_or_default(), found);
+                out.push((name, value));
+            }
+        }
+    }
+}
+
+/// A header value as the rules in force leave it.
+fn header_value<'i>(
+    config: &ParseConfig,
+    cache: &mut redact::HeaderClassCache,
+    name: &str,
+    value: Cow<'i, str>,
+    found: &mut Vec<String>,
+) -> Cow<'i, str> {
+    match (&config.rules, config.sanitize) {
+        (_, false) => value,
+        (None, true) => redact::redact_header_with(cache.get(name), value, &mut keeper(found)),
+        (Some(r), true) => redact::redact_header_rules(
+            r.header(name),
+            value,
+            &|n: &str, v: &str| r.param(n, v),
+            &|n: &str| r.keep_cookie(n),
+            &mut keeper(found),
+        ),
     }
 }
 

@@ -344,21 +344,36 @@ impl<'p, 'r> Walk<'p, 'r> {
                 continue;
             };
             for (k, v) in members {
-                match (k.as_ref(), v) {
-                    ("value", Node::Str(span, s)) => {
-                        self.set_loc(loc);
-                        let new = self.header_value(name, s);
-                        self.finish(span, s, new);
-                    }
-                    ("value", Node::Num(span)) => {
-                        self.set_loc(loc);
-                        if self.policy.rules.header(name) != HeaderClass::Plain {
-                            self.number(span, "secret-header");
-                        }
-                    }
-                    _ => self.generic(v, loc, Some(k)),
+                if k == "value" {
+                    self.header_member(name, v, loc);
+                } else {
+                    self.generic(v, loc, Some(k));
                 }
             }
+        }
+    }
+
+    /// A header's `value`: a string, a number, or (Polly, for repeated fields) an array
+    /// whose every element is a value of that header.
+    fn header_member(&mut self, name: &str, v: &Node<'_>, loc: &str) {
+        match v {
+            Node::Str(span, s) => {
+                self.set_loc(loc);
+                let new = self.header_value(name, s);
+                self.finish(span, s, new);
+            }
+            Node::Num(span) => {
+                self.set_loc(loc);
+                if self.policy.rules.header(name) != HeaderClass::Plain {
+                    self.number(span, "secret-header");
+                }
+            }
+            Node::Arr(items) => {
+                for item in items {
+                    self.header_member(name, item, loc);
+                }
+            }
+            _ => self.generic(v, loc, Some("value")),
         }
     }
 
@@ -425,36 +440,51 @@ impl<'p, 'r> Walk<'p, 'r> {
                 continue;
             };
             for (k, v) in members {
-                match (k.as_ref(), v) {
-                    ("value", Node::Str(span, s)) => {
-                        self.set_loc(loc);
-                        let secret = match kind {
-                            "cookie" => !self.policy.rules.keep_cookie(name),
-                            _ => self.policy.rules.param(name, s),
-                        };
-                        let new = if secret {
-                            Some(self.with_rule(kind, |w| w.mark(s)))
-                        } else if s.trim_start().starts_with(['{', '[']) {
-                            // JSON in a parameter (ad and analytics beacons)
-                            self.json_like(s).flatten()
-                        } else if kind != "cookie" {
-                            // a param value may itself be a URL (redirect_uri, RelayState)
-                            self.url_text(s)
-                        } else {
-                            None
-                        };
-                        self.finish(span, s, new);
-                    }
-                    ("value", Node::Num(span)) => {
-                        self.set_loc(loc);
-                        let secret = kind == "cookie" || self.policy.rules.param(name, "");
-                        if secret {
-                            self.number(span, kind);
-                        }
-                    }
-                    _ => self.generic(v, loc, Some(k)),
+                if k == "value" {
+                    self.name_value_member(name, v, loc, kind);
+                } else {
+                    self.generic(v, loc, Some(k));
                 }
             }
+        }
+    }
+
+    /// The `value` of a cookie or query parameter: a string, a number, or an array of
+    /// values (Polly's repeated fields).
+    fn name_value_member(&mut self, name: &str, v: &Node<'_>, loc: &str, kind: &'static str) {
+        match v {
+            Node::Str(span, s) => {
+                self.set_loc(loc);
+                let secret = match kind {
+                    "cookie" => !self.policy.rules.keep_cookie(name),
+                    _ => self.policy.rules.param(name, s),
+                };
+                let new = if secret {
+                    Some(self.with_rule(kind, |w| w.mark(s)))
+                } else if s.trim_start().starts_with(['{', '[']) {
+                    // JSON in a parameter (ad and analytics beacons)
+                    self.json_like(s).flatten()
+                } else if kind != "cookie" {
+                    // a param value may itself be a URL (redirect_uri, RelayState)
+                    self.url_text(s)
+                } else {
+                    None
+                };
+                self.finish(span, s, new);
+            }
+            Node::Num(span) => {
+                self.set_loc(loc);
+                let secret = kind == "cookie" || self.policy.rules.param(name, "");
+                if secret {
+                    self.number(span, kind);
+                }
+            }
+            Node::Arr(items) => {
+                for item in items {
+                    self.name_value_member(name, item, loc, kind);
+                }
+            }
+            _ => self.generic(v, loc, Some("value")),
         }
     }
 

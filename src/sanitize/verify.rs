@@ -391,7 +391,14 @@ impl Check {
                     self.flag(format!("number under {}", name.unwrap_or("")), conf);
                 }
             }
-            Node::Obj(_) | Node::Arr(_) => self.walk(v, loc),
+            Node::Obj(_) => self.walk(v, loc),
+            // an array's strings are judged under the array's name too: Polly writes a
+            // repeated header as `{"name": "Cookie", "value": ["a=…", "b=…"]}`
+            Node::Arr(items) => {
+                for item in items {
+                    self.member(item, loc, name);
+                }
+            }
             Node::Deep(span) => {
                 // too deep to walk: what it holds is unknown
                 self.span = span.clone();

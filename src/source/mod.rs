@@ -116,7 +116,7 @@ impl Source {
         if meta.is_dir() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "is a directory",
+                "is a directory (name its files, as in DIR/*.har; `harx ingest` and `harx stats` read directories)",
             ));
         }
         if meta.len() == 0 || !meta.is_file() {

@@ -41,6 +41,9 @@ enum Plant {
     SetCookieJoined,
     OktaValue,
     Base64Octet,
+    PollyCookie,
+    PollySetCookie,
+    PollyCookieArray,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +75,9 @@ fn entry() -> impl Strategy<Value = Entry> {
         Just(Plant::SetCookieJoined),
         Just(Plant::OktaValue),
         Just(Plant::Base64Octet),
+        Just(Plant::PollyCookie),
+        Just(Plant::PollySetCookie),
+        Just(Plant::PollyCookieArray),
     ];
     (
         prop::collection::vec((plant, secret()), 0..4),
@@ -177,6 +183,14 @@ fn nv(n: &str, v: &str) -> J {
     J::O(vec![("name".into(), s(n)), ("value".into(), s(v))])
 }
 
+/// A name with its values as an array (Polly's repeated fields, outside the spec).
+fn nva(n: &str, v: &[&str]) -> J {
+    J::O(vec![
+        ("name".into(), s(n)),
+        ("value".into(), J::A(v.iter().map(|v| s(v)).collect())),
+    ])
+}
+
 /// The parts of one request and response that a plant puts a secret in.
 struct Parts {
     req_h: Vec<J>,
@@ -265,6 +279,17 @@ fn plant(x: &mut Parts, p: &Plant, sec: &str) {
                 format!("{{\"credentials\": {{\"password\": {{\"value\": \"{sec}\"}}}}}}"),
             ));
         }
+        Plant::PollyCookie => x
+            .req_h
+            .push(nva("Cookie", &["theme=x", &format!("sid={sec}")])),
+        Plant::PollySetCookie => x.resp_h.push(nva(
+            "Set-Cookie",
+            &[
+                "lang=en; Path=/",
+                &format!("session={sec}; Path=/; HttpOnly"),
+            ],
+        )),
+        Plant::PollyCookieArray => x.cookies.push(nva("sid", &[sec])),
         Plant::Base64Octet => {
             let json = format!("{{\"password\": \"{sec}\"}}");
             x.content = b64(json.as_bytes());

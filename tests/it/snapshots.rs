@@ -13,8 +13,20 @@ use std::process::Command;
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 const COMMANDS: &[&str] = &[
-    "export", "ingest", "schema", "validate", "convert", "sanitize", "summary", "find", "diff",
-    "report", "stats", "gen",
+    "export",
+    "ingest",
+    "schema",
+    "validate",
+    "convert",
+    "sanitize",
+    "summary",
+    "find",
+    "diff",
+    "report",
+    "stats",
+    "gen",
+    "completions",
+    "man",
 ];
 
 /// Runs harx in `dir` and renders its exit status, stdout and stderr as one text.
@@ -129,6 +141,30 @@ fn error_messages() {
                 "--partition-by",
                 "tenant,dat",
             ],
+        ),
+        (
+            "bad-tenant-pattern",
+            &[
+                "ingest",
+                "cases",
+                "--dataset",
+                "lake",
+                "--tenant-from",
+                "cases/(.*)/",
+            ],
+        ),
+        (
+            "stats-bad-group",
+            &["stats", "troubleshoot-a.har", "--by", "tenat"],
+        ),
+        ("stats-empty-folder", &["stats", "cases"]),
+        (
+            "find-bad-duration",
+            &["find", "troubleshoot-a.har", "--slower-than", "2h"],
+        ),
+        (
+            "missing-output-folder",
+            &["export", "troubleshoot-a.har", "-o", "no/such/o.parquet"],
         ),
         ("no-subcommand", &["export"]),
         ("validate-damaged", &["validate", "damaged.har"]),
