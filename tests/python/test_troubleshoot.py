@@ -233,7 +233,7 @@ def test_find_limit_stops_reading(tmp_path):
 def test_find_rejects_bad_filters():
     for bad in (["--phase", "latency>1s"], ["--slower-than", "soon"], ["--status", "abc"], ["--url", "("]):
         p = run_harx("find", B, *bad, check=False)
-        assert p.returncode == 1, bad
+        assert p.returncode == 2, bad  # usage errors exit 2
         assert p.stderr.startswith("harx: error:"), p.stderr
 
 
@@ -291,7 +291,7 @@ def test_stats_over_hars_and_csv():
     assert out[1].startswith("2026-03-02,6,0,0,4,")
     assert out[2].startswith("2026-03-03,9,5,0.5555555555555556,7,90,")
     bad = run_harx("stats", A, "--by", "nope", check=False)
-    assert bad.returncode == 1 and "nope" in bad.stderr
+    assert bad.returncode == 2 and "nope" in bad.stderr
 
 
 def test_every_corpus_file_summarizes(corpus):
