@@ -47,10 +47,12 @@ fn main() -> ExitCode {
                 }
             }
             eprintln!("harx: error: {msg}");
-            if cli::is_usage(&err) {
-                return ExitCode::from(cli::ExitStatus::usage_code());
-            }
-            ExitCode::from(cli::ExitStatus::Failure.code())
+            let status = if cli::is_usage(&err) {
+                cli::ExitStatus::Usage
+            } else {
+                cli::ExitStatus::Failure
+            };
+            ExitCode::from(status.code())
         }
     }
 }

@@ -349,20 +349,25 @@ pub fn check_outputs(
     crate::sink::check_outputs(inputs, outputs).map_err(anyhow::Error::msg)
 }
 
-/// Checks a `--partition-by` value as clap parses it, so a bad key is a usage error.
+/// The keys of `--partition-by`, parsed as clap parses the command line (so a bad key is
+/// a usage error).
+#[derive(Debug, Clone)]
+pub struct PartitionKeys(pub Vec<crate::ingest::partition::Key>);
+
+/// Parses a `--partition-by` value.
 ///
 /// # Errors
 /// An unknown or repeated key.
-pub fn partition_keys(s: &str) -> Result<String, String> {
-    crate::ingest::partition::parse_partition_by(s).map(|_| s.to_owned())
+pub fn partition_keys(s: &str) -> Result<PartitionKeys, String> {
+    crate::ingest::partition::parse_partition_by(s).map(PartitionKeys)
 }
 
-/// Checks a `--tenant-from` or `--tenant-from-url` pattern as clap parses it.
+/// Compiles a `--tenant-from` or `--tenant-from-url` pattern as clap parses it.
 ///
 /// # Errors
 /// An invalid pattern, or one without a `tenant` group.
-pub fn tenant_pattern(s: &str) -> Result<String, String> {
-    crate::ingest::partition::TenantRule::pattern(s).map(|_| s.to_owned())
+pub fn tenant_pattern(s: &str) -> Result<regex::Regex, String> {
+    crate::ingest::partition::TenantRule::pattern(s)
 }
 
 #[cfg(test)]

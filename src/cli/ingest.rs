@@ -1,7 +1,7 @@
 //! `harx ingest`: many HARs into a Hive-partitioned, idempotent Parquet dataset.
 
 use super::ExitStatus;
-use crate::ingest::partition::{TenantRule, parse_partition_by};
+use crate::ingest::partition::TenantRule;
 use crate::ingest::{IngestConfig, run as ingest};
 use crate::source::Limits;
 use anyhow::Context;
@@ -25,15 +25,15 @@ pub struct IngestArgs {
     /// Regex over each input's path with a named group `tenant`, e.g.
     /// 'cases/(?P<tenant>[^/]+)/'. Falls back to --tenant, then `unknown`.
     #[arg(long, value_name = "REGEX", value_parser = super::common::tenant_pattern)]
-    pub tenant_from: Option<String>,
+    pub tenant_from: Option<regex::Regex>,
     /// Regex over each entry's URL with a named group `tenant`, e.g.
     /// '/customers/(?P<tenant>[^/]+)/'. Entries it does not match get the file's tenant.
     #[arg(long, value_name = "REGEX", value_parser = super::common::tenant_pattern)]
-    pub tenant_from_url: Option<String>,
+    pub tenant_from_url: Option<regex::Regex>,
     /// Partition directories, in order: `tenant,date`, `date,tenant`, `date`, `tenant`
     /// or `none`.
     #[arg(long, default_value = "tenant,date", value_name = "KEYS", value_parser = super::common::partition_keys)]
-    pub partition_by: String,
+    pub partition_by: super::common::PartitionKeys,
     /// Roll a partition's Parquet file when it reaches this many MB.
     #[arg(long, default_value_t = 256, value_name = "MB")]
     pub target_file_mb: usize,
@@ -64,21 +64,11 @@ pub struct IngestArgs {
 /// # Errors
 /// Fatal errors: bad options, a dataset that cannot be opened, locked or written.
 pub fn run(args: &IngestArgs) -> anyhow::Result<ExitStatus> {
-    let partition_by = parse_partition_by(&args.partition_by).map_err(anyhow::Error::msg)?;
+    let partition_by = args.partition_by.0.clone();
     let tenant = TenantRule {
         fixed: args.tenant.clone(),
-        from_path: args
-            .tenant_from
-            .as_deref()
-            .map(TenantRule::pattern)
-            .transpose()
-            .map_err(anyhow::Error::msg)?,
-        from_url: args
-            .tenant_from_url
-            .as_deref()
-            .map(TenantRule::pattern)
-            .transpose()
-            .map_err(anyhow::Error::msg)?,
+        from_path: args.tenant_from.clone(),
+        from_url: args.tenant_from_url.clone(),
     };
     let limits = Limits {
         max_bytes: args.max_decompressed_mb.saturating_mul(1024 * 1024),

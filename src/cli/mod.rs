@@ -24,6 +24,8 @@ pub enum ExitStatus {
     Success,
     /// A fatal error: nothing or not everything could be written (exit 1).
     Failure,
+    /// A usage error: bad arguments or option values (exit 2, as clap's own).
+    Usage,
     /// The output was written but the input data was incomplete: a truncated input or
     /// skipped entries (exit 3).
     Incomplete,
@@ -35,13 +37,9 @@ impl ExitStatus {
         match self {
             Self::Success => 0,
             Self::Failure => 1,
+            Self::Usage => 2,
             Self::Incomplete => 3,
         }
-    }
-
-    /// The exit code of a usage error (bad arguments), as clap's own.
-    pub fn usage_code() -> u8 {
-        2
     }
 }
 

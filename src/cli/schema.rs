@@ -2,7 +2,6 @@
 
 use super::ExitStatus;
 use crate::ingest::ddl::{Engine, ddl};
-use crate::ingest::partition::parse_partition_by;
 use clap::Args;
 use std::io::Write;
 
@@ -17,7 +16,7 @@ pub struct SchemaArgs {
     pub dataset: Option<String>,
     /// The dataset's partition keys (as given to `harx ingest --partition-by`).
     #[arg(long, default_value = "tenant,date", value_name = "KEYS", value_parser = super::common::partition_keys)]
-    pub partition_by: String,
+    pub partition_by: super::common::PartitionKeys,
 }
 
 /// Runs `harx schema`.
@@ -25,7 +24,7 @@ pub struct SchemaArgs {
 /// # Errors
 /// Bad options, or standard output closed.
 pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitStatus> {
-    let keys = parse_partition_by(&args.partition_by).map_err(anyhow::Error::msg)?;
+    let keys = args.partition_by.0.clone();
     let location = args.dataset.as_deref().map(|d| {
         if d.contains("://") {
             d.to_owned()

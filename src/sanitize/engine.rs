@@ -373,6 +373,12 @@ impl<'p, 'r> Walk<'p, 'r> {
                     self.header_member(name, item, loc);
                 }
             }
+            // every string inside a value is a value of that header
+            Node::Obj(members) => {
+                for (_, item) in members {
+                    self.header_member(name, item, loc);
+                }
+            }
             _ => self.generic(v, loc, Some("value")),
         }
     }
@@ -481,6 +487,12 @@ impl<'p, 'r> Walk<'p, 'r> {
             }
             Node::Arr(items) => {
                 for item in items {
+                    self.name_value_member(name, item, loc, kind);
+                }
+            }
+            // every string inside a value is a value of that cookie or parameter
+            Node::Obj(members) => {
+                for (_, item) in members {
                     self.name_value_member(name, item, loc, kind);
                 }
             }

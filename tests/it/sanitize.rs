@@ -44,6 +44,7 @@ enum Plant {
     PollyCookie,
     PollySetCookie,
     PollyCookieArray,
+    ObjectCookie,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +79,7 @@ fn entry() -> impl Strategy<Value = Entry> {
         Just(Plant::PollyCookie),
         Just(Plant::PollySetCookie),
         Just(Plant::PollyCookieArray),
+        Just(Plant::ObjectCookie),
     ];
     (
         prop::collection::vec((plant, secret()), 0..4),
@@ -290,6 +292,14 @@ fn plant(x: &mut Parts, p: &Plant, sec: &str) {
             ],
         )),
         Plant::PollyCookieArray => x.cookies.push(nva("sid", &[sec])),
+        // a value nested in an object (no producer's, but JSON allows it)
+        Plant::ObjectCookie => x.req_h.push(J::O(vec![
+            ("name".into(), s("Cookie")),
+            (
+                "value".into(),
+                J::O(vec![("v".into(), s(&format!("sid={sec}; theme=x")))]),
+            ),
+        ])),
         Plant::Base64Octet => {
             let json = format!("{{\"password\": \"{sec}\"}}");
             x.content = b64(json.as_bytes());
